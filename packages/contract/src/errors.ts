@@ -1,0 +1,67 @@
+/**
+ * The closed list of error codes and the one code → HTTP status table (house rule 8).
+ *
+ * `API_ERROR_STATUS` covers codes that a request can fail with. `TASK_ERROR_CODES` are the codes a
+ * task can end with (`task.error.code` on FAIL); they never appear as HTTP errors.
+ */
+import { z } from 'zod';
+
+export const API_ERROR_STATUS = {
+  INVALID_REQUEST: 400,
+  INVALID_PARAMETER: 400,
+  UNAUTHORIZED: 401,
+  MEDIA_URL_INVALID: 403,
+  NOT_FOUND: 404,
+  ENDPOINT_NOT_FOUND: 404,
+  TASK_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  IDEMPOTENCY_CONFLICT: 409,
+  TASK_NOT_CANCELLABLE: 409,
+  MEDIA_GONE: 410,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RANGE_NOT_SATISFIABLE: 416,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERROR_STATUS;
+export const API_ERROR_CODES = Object.keys(API_ERROR_STATUS) as [ApiErrorCode, ...ApiErrorCode[]];
+
+export const TASK_ERROR_CODES = [
+  'CANCELLED',
+  'TIMEOUT',
+  'SOURCE_FETCH_FAILED',
+  'SOURCE_TOO_LARGE',
+  'SOURCE_UNSUPPORTED',
+  'SOURCE_INVALID',
+  'ENGINE_FAILED',
+  'ENGINE_UNAVAILABLE',
+  'OUTPUT_INVALID',
+  'INTERNAL_ERROR',
+] as const;
+export type TaskErrorCode = (typeof TASK_ERROR_CODES)[number];
+
+export const ErrorDetail = z
+  .object({
+    path: z.string().describe('Dotted path of the offending field, empty for the whole body'),
+    message: z.string(),
+  })
+  .meta({ id: 'ErrorDetail' });
+export type ErrorDetail = z.infer<typeof ErrorDetail>;
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.enum(API_ERROR_CODES),
+      message: z.string(),
+      details: z.array(ErrorDetail).optional(),
+      requestId: z.string().optional(),
+    }),
+  })
+  .meta({ id: 'Error', description: 'Every error response has this shape' });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const TaskError = z.object({ code: z.enum(TASK_ERROR_CODES), message: z.string() }).meta({ id: 'TaskError' });
+export type TaskError = z.infer<typeof TaskError>;
