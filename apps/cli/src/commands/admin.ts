@@ -1,0 +1,126 @@
+/** `vidforge endpoints …` and `vidforge keys …`: operator commands on the server's database. */
+import { loadConfig, openAdmin } from '@vidforge/server/admin';
+import { parse } from '../args.ts';
+import { usageError } from '../cli-error.ts';
+import { printJson, printTable } from '../output.ts';
+
+export const ENDPOINTS_HELP = `vidforge endpoints create [--engine preview] [--name NAME] [--path PATH] [--settings JSON] [--json]
+vidforge endpoints list [--json]
+vidforge endpoints delete ID_OR_PATH [--json]`;
+
+export const KEYS_HELP = `vidforge keys create [--name NAME] [--endpoint PATH]... [--json]
+vidforge keys list [--json]
+vidforge keys revoke KEY_ID [--json]
+vidforge keys grant KEY_ID ENDPOINT_ID_OR_PATH [--json]`;
+
+const common = { json: { type: 'boolean' }, config: { type: 'string' } } as const;
+
+async function withAdmin<T>(
+  configFile: string | undefined,
+  fn: (admin: Awaited<ReturnType<typeof openAdmin>>['admin']) => Promise<T>,
+) {
+  const handle = await openAdmin(loadConfig({ file: configFile }));
+  try {
+    return await fn(handle.admin);
+  } finally {
+    await handle.close();
+  }
+}
+
+function parseSettings(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw usageError('--settings must be a JSON object');
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw usageError('--settings must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+const time = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
+
+export async function endpoints(argv: string[]): Promise<void> {
+  const [action, ...rest] = argv;
+  if (action === 'create') {
+    const { values } = parse(rest, {
+      ...common,
+      engine: { type: 'string' },
+      name: { type: 'string' },
+      path: { type: 'string' },
+      settings: { type: 'string' },
+    });
+    const endpoint = await withAdmin(values.config, (admin) =>
+      admin.createEndpoint({
+        engine: values.engine ?? 'preview',
+        name: values.name,
+        path: values.path,
+        settings: parseSettings(values.settings),
+      }),
+    );
+    if (values.json) return printJson(endpoint);
+    process.stdout.write(`Created endpoint ${endpoint.path} (engine ${endpoint.engine}, id ${endpoint.id})\n`);
+  } else if (action === 'list') {
+    const { values } = parse(rest, common);
+    const list = await withAdmin(values.config, (admin) => admin.listEndpoints());
+    if (values.json) return printJson(list);
+    printTable(
+      ['ID', 'PATH', 'ENGINE', 'NAME', 'CREATED'],
+      list.map((e) => [e.id, e.path, e.engine, e.name ?? '-', time(e.createdAt)]),
+    );
+  } else if (action === 'delete') {
+    const { values, positionals } = parse(rest, common, 1);
+    if (!positionals[0]) throw usageError('endpoints delete needs an endpoint id or path');
+    const endpoint = await withAdmin(values.config, (admin) => admin.deleteEndpoint(positionals[0]!));
+    if (values.json) return printJson({ deleted: endpoint });
+    process.stdout.write(`Deleted endpoint ${endpoint.path}\n`);
+  } else {
+    throw usageError(`usage:\n${ENDPOINTS_HELP}`);
+  }
+}
+
+export async function keys(argv: string[]): Promise<void> {
+  const [action, ...rest] = argv;
+  if (action === 'create') {
+    const { values } = parse(rest, {
+      ...common,
+      name: { type: 'string' },
+      endpoint: { type: 'string', multiple: true },
+    });
+    const { key, record } = await withAdmin(values.config, (admin) =>
+      admin.createKey({ name: values.name, endpoints: values.endpoint }),
+    );
+    if (values.json) return printJson({ ...record, key });
+    process.stdout.write(`Created key ${record.id}\n\n  ${key}\n\nShown once: store it now. Only its hash is kept.\n`);
+  } else if (action === 'list') {
+    const { values } = parse(rest, common);
+    const list = await withAdmin(values.config, (admin) => admin.listKeys());
+    if (values.json) return printJson(list);
+    printTable(
+      ['ID', 'PREFIX', 'NAME', 'ENDPOINTS', 'CREATED', 'REVOKED'],
+      list.map((k) => [
+        k.id,
+        `${k.prefix}…`,
+        k.name ?? '-',
+        String(k.endpointIds.length),
+        time(k.createdAt),
+        time(k.revokedAt),
+      ]),
+    );
+  } else if (action === 'revoke') {
+    const { values, positionals } = parse(rest, common, 1);
+    if (!positionals[0]) throw usageError('keys revoke needs a key id');
+    await withAdmin(values.config, (admin) => admin.revokeKey(positionals[0]!));
+    if (values.json) return printJson({ revoked: positionals[0] });
+    process.stdout.write(`Revoked key ${positionals[0]}\n`);
+  } else if (action === 'grant') {
+    const { values, positionals } = parse(rest, common, 2);
+    if (positionals.length !== 2) throw usageError('keys grant needs a key id and an endpoint id or path');
+    const endpoint = await withAdmin(values.config, (admin) => admin.grant(positionals[0]!, positionals[1]!));
+    if (values.json) return printJson({ keyId: positionals[0], endpointId: endpoint.id, endpointPath: endpoint.path });
+    process.stdout.write(`Key ${positionals[0]} may now use endpoint ${endpoint.path}\n`);
+  } else {
+    throw usageError(`usage:\n${KEYS_HELP}`);
+  }
+}

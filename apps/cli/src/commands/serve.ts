@@ -1,0 +1,30 @@
+import { firstRunBanner, loadConfig, startServer } from '@vidforge/server/admin';
+import { parse } from '../args.ts';
+
+export const SERVE_HELP = `vidforge serve [--config FILE]
+
+Starts the API server, in-process workers and the media sweeper on the configured data directory
+(default ./vidforge-data). On first run it creates an endpoint and an access key and prints them.
+Settings: VIDFORGE_* environment variables or a JSON config file (see docs/operations.md).`;
+
+export async function serve(argv: string[]): Promise<void> {
+  const { values } = parse(argv, { config: { type: 'string' } });
+  const config = loadConfig({ file: values.config });
+  const server = await startServer(config);
+  process.stdout.write(`${firstRunBanner(server)}\n`);
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    server.log.info({ signal }, 'draining: finishing in-flight requests, releasing running tasks');
+    server.stop().then(
+      () => process.exit(0),
+      (err) => {
+        server.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}

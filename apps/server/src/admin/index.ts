@@ -1,0 +1,25 @@
+/**
+ * What the `vidforge` command line needs from the server: configuration, the server itself, and the
+ * operator actions on endpoints and keys against the configured database.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { openSqliteAdapters } from '../adapters/sqlite/index.ts';
+import type { ServerConfig } from '../config/config.schema.ts';
+import { KNOWN_ENGINES } from '../engines/known-engines.ts';
+import { type AdminService, createAdminService } from '../modules/auth/admin.service.ts';
+import { systemClock } from '../ports/clock.ts';
+
+export type { ServerConfig } from '../config/config.schema.ts';
+export { ConfigError, envName, loadConfig } from '../config/load-config.ts';
+export { type RunningServer, startServer } from '../main.ts';
+export { AdminError } from '../modules/auth/admin.service.ts';
+export { firstRunBanner } from './banner.ts';
+
+export async function openAdmin(config: ServerConfig): Promise<{ admin: AdminService; close(): Promise<void> }> {
+  const dataDir = resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const storage = openSqliteAdapters({ file: join(dataDir, 'vidforge.db'), synchronous: config.sqliteSynchronous });
+  const engines = config.enableTestEngine ? [...KNOWN_ENGINES, 'test'] : KNOWN_ENGINES;
+  return { admin: createAdminService(storage.access, systemClock, engines), close: () => storage.close() };
+}

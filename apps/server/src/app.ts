@@ -1,0 +1,74 @@
+/**
+ * buildApp(deps): the HTTP application without listening, so tests can `inject` into it.
+ * Everything it needs arrives through `deps`; nothing here opens a file or a socket.
+ */
+import { buildOpenApiDocument } from '@vidforge/contract/openapi';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { ApiError } from './http/api-error.ts';
+import { installErrorHandling, sendError } from './http/error-handler.ts';
+import { requestIdOf } from './http/request-id.ts';
+import type { AuthService } from './modules/auth/auth.service.ts';
+import { type MediaRoutesDeps, registerMediaRoutes } from './modules/results/media.routes.ts';
+import { registerTaskRoutes } from './modules/tasks/tasks.routes.ts';
+import type { TasksService } from './modules/tasks/tasks.service.ts';
+
+export interface AppDeps extends MediaRoutesDeps {
+  auth: AuthService;
+  tasksService: TasksService;
+  bodyLimitBytes: number;
+  /** Readiness: resolves when the database answers. */
+  ping(): Promise<void>;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export interface App {
+  app: FastifyInstance;
+  /** From now on every request gets 503 (SIGTERM): in-flight ones still finish. */
+  startDraining(): void;
+}
+
+export function buildApp(deps: AppDeps): App {
+  let draining = false;
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: deps.bodyLimitBytes,
+    genReqId: requestIdOf,
+    requestIdLogLabel: 'requestId',
+    // Our own drain hook answers with the API's error shape instead of Fastify's.
+    return503OnClosing: false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (draining) {
+      reply.header('connection', 'close');
+      return sendError(reply, new ApiError('SERVICE_UNAVAILABLE', 'The server is shutting down', { retryAfter: 5 }));
+    }
+  });
+  installErrorHandling(app);
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await deps.ping();
+      return { status: 'ready' };
+    } catch {
+      return sendError(reply, new ApiError('SERVICE_UNAVAILABLE', 'The database is not reachable', { retryAfter: 5 }));
+    }
+  });
+  const openapi = JSON.stringify(buildOpenApiDocument());
+  app.get('/v1/openapi.json', async (_request, reply) => reply.type('application/json; charset=utf-8').send(openapi));
+
+  registerTaskRoutes(app, { auth: deps.auth, tasks: deps.tasksService });
+  registerMediaRoutes(app, deps);
+
+  return {
+    app,
+    startDraining() {
+      draining = true;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * Every server setting in one schema: its type, default and environment variable. Values come from
+ * defaults < config file < environment, and every problem is reported at once (see load-config.ts).
+ */
+import { z } from 'zod';
+
+const ms = (def: number) => z.number().int().positive().default(def);
+
+export const ServerConfigSchema = z.strictObject({
+  dataDir: z.string().min(1).default('./vidforge-data').describe('Holds the database, media and secrets'),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  publicUrl: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('Origin used in media URLs; defaults to http://HOST:PORT'),
+  bootstrapEndpoint: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{4,64}$/, 'must be 4..64 characters of A-Z a-z 0-9 _ -')
+    .optional()
+    .describe('endpointPath to create on first run instead of a random one'),
+  bootstrapKey: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,200}$/, 'must be 16..200 characters of A-Z a-z 0-9 _ -')
+    .optional()
+    .describe('Access key to create on first run instead of a random one'),
+  workers: z.number().int().min(0).max(64).default(2).describe('In-process workers; 0 runs none'),
+  taskTimeoutMs: ms(15 * 60_000).describe('A task not finished by then FAILs with TIMEOUT'),
+  maxAttempts: z.number().int().min(1).max(20).default(3),
+  leaseMs: ms(30_000).describe('Lease length; heartbeats every third of it'),
+  progressIntervalMs: ms(500).describe('How often running tasks write their progress'),
+  retryBaseMs: ms(2_000),
+  retryMaxMs: ms(60_000),
+  reaperIntervalMs: ms(1_000),
+  pollIntervalMs: ms(5_000).describe('Idle workers also look for work this often (other processes may submit)'),
+  mediaUrlTtlMs: ms(60 * 60_000),
+  retentionMs: ms(7 * 24 * 60 * 60_000),
+  idempotencyTtlMs: ms(24 * 60 * 60_000),
+  bodyLimitBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(64 * 1024),
+  shutdownGraceMs: ms(10_000),
+  sqliteSynchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  signingSecret: z.string().min(32).optional().describe('HMAC secret for media URLs; generated into dataDir if unset'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  enableTestEngine: z.boolean().default(false).describe('Registers the deterministic `test` engine (tests only)'),
+});
+
+export type ServerConfig = z.infer<typeof ServerConfigSchema> & { publicUrl: string };

@@ -1,0 +1,101 @@
+/**
+ * Parses configuration once, at boot: defaults < JSON config file < VIDFORGE_* environment.
+ * All problems are collected and reported together so an operator fixes them in one go.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { type ServerConfig, ServerConfigSchema } from './config.schema.ts';
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** `dataDir` → `VIDFORGE_DATA_DIR`. */
+export const envName = (key: string) => `VIDFORGE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+const SHAPE = ServerConfigSchema.shape;
+type Key = keyof typeof SHAPE;
+
+function baseType(schema: z.ZodType): string {
+  let s: z.ZodType = schema;
+  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+  if (s instanceof z.ZodNumber) return 'number';
+  if (s instanceof z.ZodBoolean) return 'boolean';
+  return 'string';
+}
+
+/** Environment values are text; numbers and booleans must be spelled exactly. */
+function fromEnv(env: NodeJS.ProcessEnv, problems: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(SHAPE) as Key[]) {
+    const name = envName(key);
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const type = baseType(SHAPE[key]);
+    if (type === 'number') {
+      if (!/^-?\d+$/.test(raw.trim())) problems.push(`${name}: expected an integer, got "${raw}"`);
+      else out[key] = Number(raw.trim());
+    } else if (type === 'boolean') {
+      if (!/^(true|false|1|0)$/.test(raw.trim())) problems.push(`${name}: expected true or false, got "${raw}"`);
+      else out[key] = raw.trim() === 'true' || raw.trim() === '1';
+    } else out[key] = raw;
+  }
+  return out;
+}
+
+function fromFile(path: string, problems: string[]): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    problems.push(`config file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'cannot be read'}`);
+    return {};
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    problems.push(`config file ${path}: must contain a JSON object`);
+  } catch (error) {
+    problems.push(`config file ${path}: invalid JSON (${(error as Error).message})`);
+  }
+  return {};
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Explicit config file; otherwise VIDFORGE_CONFIG. */
+  file?: string;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
+  const env = options.env ?? process.env;
+  const problems: string[] = [];
+  const file = options.file ?? env.VIDFORGE_CONFIG;
+  const merged = { ...(file ? fromFile(file, problems) : {}), ...fromEnv(env, problems) };
+  const result = ServerConfigSchema.safeParse(merged);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      const where = key in SHAPE ? `${key} (${envName(key)})` : key || 'config';
+      if (issue.code === 'unrecognized_keys') {
+        problems.push(...issue.keys.map((k) => `config file: unknown setting "${k}"`));
+      } else problems.push(`${where}: ${issue.message}`);
+    }
+  }
+  if (result.success && result.data.retryBaseMs > result.data.retryMaxMs) {
+    problems.push(`retryBaseMs (${result.data.retryBaseMs}) must not exceed retryMaxMs (${result.data.retryMaxMs})`);
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  const config = result.data;
+  return { ...config, publicUrl: (config.publicUrl ?? defaultPublicUrl(config.host, config.port)).replace(/\/+$/, '') };
+}
+
+function defaultPublicUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+}

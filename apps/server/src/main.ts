@@ -1,0 +1,156 @@
+/**
+ * The composition root: config → adapters → services → app → listen, and the orderly way down.
+ * This is the only place that chooses implementations (house rule 3).
+ */
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { createFsBlobStore } from './adapters/blob-fs/fs-blob-store.ts';
+import { openSqliteAdapters } from './adapters/sqlite/index.ts';
+import { type App, buildApp } from './app.ts';
+import type { ServerConfig } from './config/config.schema.ts';
+import { EngineRegistry } from './engines/engine.ts';
+import { createPreviewEngine } from './engines/preview/preview-engine.ts';
+import { createTestEngine } from './engines/test/test-engine.ts';
+import { createAdminService } from './modules/auth/admin.service.ts';
+import { createAuthService } from './modules/auth/auth.service.ts';
+import { type BootstrapResult, bootstrapAccess } from './modules/auth/bootstrap.ts';
+import { createReaper } from './modules/maintenance/reaper.ts';
+import { checkFfmpeg, createSafeFetcher } from './modules/media/index.ts';
+import { loadSigningSecrets } from './modules/results/signing-secrets.ts';
+import { createUrlSigner } from './modules/results/url-signer.ts';
+import { createTaskView } from './modules/tasks/task-view.ts';
+import { createTasksService } from './modules/tasks/tasks.service.ts';
+import { createRetryPolicy } from './modules/workers/retry-policy.ts';
+import { createTaskRunner } from './modules/workers/task-runner.ts';
+import { createWorkerPool } from './modules/workers/worker-pool.ts';
+import { type Clock, systemClock } from './ports/clock.ts';
+
+export interface RunningServer {
+  app: App['app'];
+  /** Where it listens, e.g. http://127.0.0.1:8080 */
+  url: string;
+  config: ServerConfig;
+  bootstrap: BootstrapResult;
+  log: Logger;
+  /** SIGTERM behaviour: 503 for new requests, in-flight ones finish, running tasks released. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(
+  config: ServerConfig,
+  options: { clock?: Clock; log?: Logger } = {},
+): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? pino({ level: config.logLevel });
+  const dataDir = resolve(config.dataDir);
+  await mkdir(join(dataDir, 'media'), { recursive: true });
+  await mkdir(join(dataDir, 'work'), { recursive: true });
+
+  const ffmpeg = await checkFfmpeg(config.media);
+  const storage = openSqliteAdapters({ file: join(dataDir, 'vidforge.db'), synchronous: config.sqliteSynchronous });
+  const { tasks: store, queue, access } = storage;
+  const blobs = createFsBlobStore(join(dataDir, 'media'));
+
+  const engines = new EngineRegistry().register(createPreviewEngine({ ffmpeg, media: config.media }));
+  if (config.enableTestEngine) engines.register(createTestEngine());
+
+  const signer = createUrlSigner({
+    ...(await loadSigningSecrets(dataDir, config.signingSecret)),
+    maxTtlMs: config.mediaUrlTtlMs,
+  });
+  const retry = createRetryPolicy({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs });
+  const runTask = createTaskRunner({
+    store,
+    queue,
+    blobs,
+    access,
+    engines,
+    fetcher: createSafeFetcher(config.media),
+    retry,
+    clock,
+    workRoot: join(dataDir, 'work'),
+    leaseMs: config.leaseMs,
+    progressIntervalMs: config.progressIntervalMs,
+    retentionMs: config.retentionMs,
+    log,
+  });
+  const workers = createWorkerPool({
+    queue,
+    run: runTask,
+    clock,
+    engines: engines.names(),
+    concurrency: config.workers,
+    leaseMs: config.leaseMs,
+    pollIntervalMs: config.pollIntervalMs,
+    workerIdPrefix: `local:${hostname()}:${process.pid}`,
+    log,
+  });
+  const onFinished = (taskId: string) => workers.abort(taskId);
+  const tasksService = createTasksService({
+    store,
+    queue,
+    clock,
+    view: createTaskView({ signer, publicUrl: config.publicUrl, mediaUrlTtlMs: config.mediaUrlTtlMs }),
+    taskTimeoutMs: config.taskTimeoutMs,
+    maxAttempts: config.maxAttempts,
+    idempotencyTtlMs: config.idempotencyTtlMs,
+    onFinished,
+  });
+  const admin = createAdminService(access, clock, engines.names());
+  const bootstrap = await bootstrapAccess(access, admin, {
+    endpointPath: config.bootstrapEndpoint,
+    key: config.bootstrapKey,
+    engine: 'preview',
+  });
+
+  const { app, startDraining } = buildApp({
+    auth: createAuthService(access),
+    tasksService,
+    tasks: store,
+    blobs,
+    signer,
+    clock,
+    bodyLimitBytes: config.bodyLimitBytes,
+    ping: async () => {
+      await access.countEndpoints();
+    },
+    logger: log.child({ component: 'http' }),
+  });
+
+  const reaper = createReaper({
+    store,
+    queue,
+    blobs,
+    clock,
+    retry,
+    taskTimeoutMs: config.taskTimeoutMs,
+    onFinished,
+    log,
+  });
+  await reaper.tick();
+  const stopReaper = reaper.start(config.reaperIntervalMs);
+  workers.start();
+  const url = await app.listen({ host: config.host, port: config.port });
+
+  let stopping: Promise<void> | null = null;
+  return {
+    app,
+    url,
+    config,
+    bootstrap,
+    log,
+    stop() {
+      stopping ??= (async () => {
+        startDraining();
+        // Workers first: running tasks get the grace period, then are released to the queue.
+        await workers.stop(config.shutdownGraceMs);
+        await stopReaper();
+        await app.close();
+        await storage.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Operator actions on endpoints and keys, shared by the admin CLI and the first-run bootstrap.
+ * Plain keys leave this module exactly once, as the return value of createKey.
+ */
+import { ENDPOINT_PATH_PATTERN } from '@vidforge/contract';
+import type { AccessKeyRecord, AccessStore, EndpointRecord } from '../../ports/access-store.ts';
+import type { Clock } from '../../ports/clock.ts';
+import { displayPrefix, generateAccessKey, generateEndpointPath, generateId, hashAccessKey } from './secrets.ts';
+
+export class AdminError extends Error {
+  override name = 'AdminError';
+}
+
+const KEY_PATTERN = /^[A-Za-z0-9_-]{16,200}$/;
+
+export function createAdminService(access: AccessStore, clock: Clock, engineNames: readonly string[]) {
+  async function findEndpoint(idOrPath: string): Promise<EndpointRecord> {
+    const endpoint = (await access.endpointById(idOrPath)) ?? (await access.endpointByPath(idOrPath));
+    if (!endpoint) throw new AdminError(`No endpoint with id or path "${idOrPath}"`);
+    return endpoint;
+  }
+
+  return {
+    findEndpoint,
+
+    async createEndpoint(input: {
+      engine: string;
+      name?: string;
+      path?: string;
+      settings?: Record<string, unknown>;
+    }): Promise<EndpointRecord> {
+      if (!engineNames.includes(input.engine)) {
+        throw new AdminError(`Unknown engine "${input.engine}"; known engines: ${engineNames.join(', ')}`);
+      }
+      const path = input.path ?? generateEndpointPath();
+      if (!ENDPOINT_PATH_PATTERN.test(path)) {
+        throw new AdminError('An endpoint path must be 4..64 characters of A-Z a-z 0-9 _ -');
+      }
+      if (await access.endpointByPath(path)) throw new AdminError(`Endpoint path "${path}" is taken`);
+      const endpoint: EndpointRecord = {
+        id: generateId(),
+        path,
+        engine: input.engine,
+        settings: input.settings ?? {},
+        name: input.name ?? null,
+        createdAt: clock.now(),
+      };
+      await access.createEndpoint(endpoint);
+      return endpoint;
+    },
+
+    async deleteEndpoint(idOrPath: string): Promise<EndpointRecord> {
+      const endpoint = await findEndpoint(idOrPath);
+      await access.deleteEndpoint(endpoint.id);
+      return endpoint;
+    },
+
+    listEndpoints: () => access.listEndpoints(),
+
+    /** Returns the plain key: show it once, it is not stored. */
+    async createKey(input: {
+      name?: string;
+      endpoints?: string[];
+      key?: string;
+    }): Promise<{ key: string; record: AccessKeyRecord }> {
+      const key = input.key ?? generateAccessKey();
+      if (!KEY_PATTERN.test(key)) throw new AdminError('An access key must be 16..200 characters of A-Z a-z 0-9 _ -');
+      const hash = hashAccessKey(key);
+      if (await access.keyByHash(hash)) throw new AdminError('This access key already exists');
+      const endpoints = await Promise.all((input.endpoints ?? []).map(findEndpoint));
+      const id = generateId();
+      await access.createKey({
+        id,
+        prefix: displayPrefix(key),
+        name: input.name ?? null,
+        createdAt: clock.now(),
+        hash,
+      });
+      for (const endpoint of endpoints) await access.grant(id, endpoint.id);
+      const record = (await access.listKeys()).find((k) => k.id === id);
+      if (!record) throw new AdminError('The key was not stored');
+      return { key, record };
+    },
+
+    listKeys: () => access.listKeys(),
+
+    async revokeKey(id: string): Promise<void> {
+      if (!(await access.revokeKey(id, clock.now()))) throw new AdminError(`No active key with id "${id}"`);
+    },
+
+    async grant(keyId: string, endpointIdOrPath: string): Promise<EndpointRecord> {
+      const endpoint = await findEndpoint(endpointIdOrPath);
+      if (!(await access.listKeys()).some((k) => k.id === keyId && k.revokedAt === null)) {
+        throw new AdminError(`No active key with id "${keyId}"`);
+      }
+      await access.grant(keyId, endpoint.id);
+      return endpoint;
+    },
+  };
+}
+
+export type AdminService = ReturnType<typeof createAdminService>;

@@ -1,0 +1,34 @@
+/**
+ * Access keys and endpoint paths. Keys carry 256 random bits behind a readable `vf_` prefix, are
+ * shown once and stored only as SHA-256 (a slow hash buys nothing for 256-bit secrets and would cost
+ * every request).
+ */
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+
+export const KEY_PREFIX = 'vf_';
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+export function generateAccessKey(): string {
+  return `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+}
+
+export function hashAccessKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** What listings show of a key: enough to recognise it, never enough to use it. */
+export function displayPrefix(key: string): string {
+  return key.slice(0, Math.min(10, Math.floor(key.length / 3)));
+}
+
+/** 16 characters of [A-Za-z0-9]: ~95 random bits, like the seed's `LPUqHEAjfonOmohV`. */
+export function generateEndpointPath(): string {
+  let path = '';
+  for (let i = 0; i < 16; i++) path += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
+  return path;
+}
+
+/** Opaque, URL-safe, 128 random bits. */
+export function generateId(): string {
+  return randomBytes(16).toString('base64url');
+}

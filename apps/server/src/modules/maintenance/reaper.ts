@@ -1,0 +1,96 @@
+/**
+ * Periodic upkeep that makes "every task ends" true: overdue tasks FAIL with TIMEOUT, expired leases
+ * (crashed or frozen workers) are retried or failed, results past retention are deleted, and old
+ * idempotency records are pruned.
+ */
+import type { BlobStore } from '../../ports/blob-store.ts';
+import type { Clock } from '../../ports/clock.ts';
+import type { TaskStore } from '../../ports/task-store.ts';
+import type { WorkQueue } from '../../ports/work-queue.ts';
+import type { RetryPolicy } from '../workers/retry-policy.ts';
+
+export interface ReaperDeps {
+  store: TaskStore;
+  queue: WorkQueue;
+  blobs: BlobStore;
+  clock: Clock;
+  retry: RetryPolicy;
+  taskTimeoutMs: number;
+  onFinished(taskId: string): void;
+  log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+const BATCH = 100;
+
+export function createReaper(deps: ReaperDeps) {
+  const { store, queue, clock, log } = deps;
+
+  async function timeOutOverdue(): Promise<number> {
+    let count = 0;
+    for (const id of await store.overdue(clock.now(), BATCH)) {
+      const message = `The task did not finish within ${Math.round(deps.taskTimeoutMs / 1000)} s`;
+      if (await store.finishUnleased(id, { code: 'TIMEOUT', message }, clock.now())) {
+        deps.onFinished(id);
+        count++;
+      }
+    }
+    return count;
+  }
+
+  async function reapLeases(): Promise<number> {
+    let count = 0;
+    for (const lease of await queue.expired(clock.now(), BATCH)) {
+      const now = clock.now();
+      const error = { code: 'ENGINE_FAILED' as const, message: 'The worker running the task stopped responding' };
+      const decision = deps.retry.decide(lease.attempt, lease.maxAttempts, { retryable: true });
+      const written = decision.retry
+        ? await queue.retry(lease, error, now + decision.delayMs, now)
+        : await queue.fail(lease, { ...error, message: `${error.message} (${lease.attempt} attempts)` }, now);
+      if (written) {
+        deps.onFinished(lease.taskId);
+        log.info({ taskId: lease.taskId, attempt: lease.attempt, retry: decision.retry }, 'expired lease reaped');
+        count++;
+      }
+    }
+    if (count > 0) queue.notify();
+    return count;
+  }
+
+  async function sweepResults(): Promise<number> {
+    let count = 0;
+    for (const task of await store.expiredResults(clock.now(), BATCH)) {
+      if (task.outputKey) await deps.blobs.delete(task.outputKey);
+      await store.markResultDeleted(task.id, clock.now());
+      count++;
+    }
+    return count;
+  }
+
+  return {
+    /** One pass of every job; returns what it did (tests call this directly). */
+    async tick() {
+      return {
+        timedOut: await timeOutOverdue(),
+        reaped: await reapLeases(),
+        swept: await sweepResults(),
+        pruned: await store.pruneIdempotency(clock.now()),
+      };
+    },
+
+    start(intervalMs: number): () => Promise<void> {
+      let current: Promise<unknown> | null = null;
+      const timer = setInterval(() => {
+        // A slow pass is not stacked on: the next one starts at the first tick after it ends.
+        current ??= this.tick()
+          .catch((err) => log.error({ err }, 'reaper pass failed'))
+          .finally(() => {
+            current = null;
+          });
+      }, intervalMs);
+      return async () => {
+        clearInterval(timer);
+        await current;
+      };
+    },
+  };
+}

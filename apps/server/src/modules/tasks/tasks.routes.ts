@@ -1,0 +1,63 @@
+/** The seed's routes under `/v1/ai/{endpointPath}/video/…`, plus cancel and list (CONTRACT.md Part C). */
+import { ListTasksQuery, parseWith, summarize, TASK_ID_PATTERN, type TaskType } from '@vidforge/contract';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError } from '../../http/api-error.ts';
+import type { AuthService, Caller } from '../auth/auth.service.ts';
+import type { TasksService } from './tasks.service.ts';
+
+type EndpointParams = { endpointPath: string };
+type TaskParams = EndpointParams & { taskId: string };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}
+
+export const API_PREFIX = '/v1/ai';
+
+function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new Error('route registered without the auth hook');
+  return request.caller;
+}
+
+function taskIdOf(params: TaskParams): string {
+  // Unknown ids and malformed ids are the same 404: the route must not be an existence oracle.
+  if (!TASK_ID_PATTERN.test(params.taskId)) throw new ApiError('TASK_NOT_FOUND', 'No such task');
+  return params.taskId;
+}
+
+export function registerTaskRoutes(app: FastifyInstance, deps: { auth: AuthService; tasks: TasksService }): void {
+  app.register(
+    async (scope) => {
+      // Runs before the body is read: an unauthenticated caller gets 401 without us parsing anything.
+      scope.addHook('onRequest', async (request) => {
+        const { endpointPath } = request.params as EndpointParams;
+        request.caller = await deps.auth.authorize(request.headers.authorization, endpointPath);
+      });
+
+      for (const type of ['generate', 'upscale', 'extend'] as const satisfies readonly TaskType[]) {
+        scope.post<{ Params: EndpointParams }>(`/:endpointPath/video/${type}`, async (request) => {
+          const header = request.headers['idempotency-key'];
+          if (Array.isArray(header)) throw new ApiError('INVALID_PARAMETER', 'Idempotency-Key must be given once');
+          return { taskId: await deps.tasks.submit(callerOf(request), type, request.body, header) };
+        });
+      }
+
+      scope.get<{ Params: TaskParams }>('/:endpointPath/video/tasks/:taskId', async (request) =>
+        deps.tasks.get(callerOf(request), taskIdOf(request.params)),
+      );
+
+      scope.delete<{ Params: TaskParams }>('/:endpointPath/video/tasks/:taskId', async (request) =>
+        deps.tasks.cancel(callerOf(request), taskIdOf(request.params)),
+      );
+
+      scope.get<{ Params: EndpointParams }>('/:endpointPath/video/tasks', async (request) => {
+        const parsed = parseWith(ListTasksQuery, { ...(request.query as object) });
+        if (!parsed.ok) throw new ApiError('INVALID_PARAMETER', summarize(parsed.details), { details: parsed.details });
+        return deps.tasks.list(callerOf(request), parsed.value);
+      });
+    },
+    { prefix: API_PREFIX },
+  );
+}

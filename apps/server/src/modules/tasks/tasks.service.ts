@@ -1,0 +1,154 @@
+/**
+ * Submitting, reading, listing and cancelling tasks. A bad request never creates a task: the body is
+ * validated by the contract schema before anything is written, and the write (task + idempotency
+ * record) is one transaction.
+ */
+
+import { createHash, randomInt } from 'node:crypto';
+import {
+  LIST_LIMIT_DEFAULT,
+  type ListTasksQuery,
+  parseWith,
+  REQUEST_SCHEMAS,
+  SEED_MAX,
+  summarize,
+  type Task,
+  type TaskList,
+  type TaskType,
+} from '@vidforge/contract';
+import { ApiError } from '../../http/api-error.ts';
+import type { Clock } from '../../ports/clock.ts';
+import type { TaskStore } from '../../ports/task-store.ts';
+import type { WorkQueue } from '../../ports/work-queue.ts';
+import type { Caller } from '../auth/auth.service.ts';
+import { generateId } from '../auth/secrets.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import type { TaskView } from './task-view.ts';
+
+export interface TasksServiceDeps {
+  store: TaskStore;
+  queue: WorkQueue;
+  clock: Clock;
+  view: TaskView;
+  taskTimeoutMs: number;
+  maxAttempts: number;
+  idempotencyTtlMs: number;
+  /** Tells local workers to stop a task that was just finished from outside (cancel). */
+  onFinished(taskId: string): void;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** JSON with sorted keys, so the same body in another key order has the same fingerprint. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function createTasksService(deps: TasksServiceDeps) {
+  const { store, clock, view } = deps;
+
+  async function findOwn(caller: Caller, taskId: string) {
+    const task = await store.get(taskId);
+    if (!task || task.endpointId !== caller.endpoint.id) throw new ApiError('TASK_NOT_FOUND', 'No such task');
+    return task;
+  }
+
+  return {
+    async submit(caller: Caller, type: TaskType, body: unknown, idempotencyKey?: string): Promise<string> {
+      const parsed = parseWith(REQUEST_SCHEMAS[type], body);
+      if (!parsed.ok) throw new ApiError('INVALID_PARAMETER', summarize(parsed.details), { details: parsed.details });
+      if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+        throw new ApiError('INVALID_PARAMETER', 'Idempotency-Key must be 1..255 visible ASCII characters', {
+          details: [{ path: 'Idempotency-Key', message: 'must be 1..255 visible ASCII characters' }],
+        });
+      }
+      const request = parsed.value;
+      const now = clock.now();
+      const fingerprint = createHash('sha256')
+        .update(`${type}\n${canonicalJson(request)}`)
+        .digest('hex');
+      let seed: number | null = null;
+      if ('settings' in request) {
+        seed = request.settings.seed === -1 ? randomInt(0, SEED_MAX + 1) : request.settings.seed;
+        request.settings.seed = seed;
+      }
+      const result = await store.create(
+        {
+          id: generateId(),
+          endpointId: caller.endpoint.id,
+          keyId: caller.key.id,
+          type,
+          engine: caller.endpoint.engine,
+          request,
+          seed,
+          maxAttempts: deps.maxAttempts,
+          createdAt: now,
+          deadlineAt: now + deps.taskTimeoutMs,
+        },
+        idempotencyKey === undefined
+          ? undefined
+          : {
+              keyId: caller.key.id,
+              endpointId: caller.endpoint.id,
+              key: idempotencyKey,
+              fingerprint,
+              expiresAt: now + deps.idempotencyTtlMs,
+            },
+      );
+      if (result.kind === 'conflict') {
+        throw new ApiError(
+          'IDEMPOTENCY_CONFLICT',
+          'This Idempotency-Key was already used with a different request body',
+        );
+      }
+      if (result.kind === 'created') deps.queue.notify();
+      return result.task.id;
+    },
+
+    async get(caller: Caller, taskId: string): Promise<Task> {
+      return view(await findOwn(caller, taskId), clock.now());
+    },
+
+    async cancel(caller: Caller, taskId: string): Promise<Task> {
+      const task = await findOwn(caller, taskId);
+      const now = clock.now();
+      const cancelled = await store.finishUnleased(
+        task.id,
+        { code: 'CANCELLED', message: 'Cancelled by the client' },
+        now,
+      );
+      if (cancelled) {
+        deps.onFinished(task.id);
+        return view(cancelled, now);
+      }
+      const current = (await store.get(task.id)) ?? task;
+      if (current.status === 'FAIL' && current.error?.code === 'CANCELLED') return view(current, now);
+      throw new ApiError('TASK_NOT_CANCELLABLE', `The task already finished with status ${current.status}`);
+    },
+
+    async list(caller: Caller, query: ListTasksQuery): Promise<TaskList> {
+      const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      if (cursor === null) {
+        throw new ApiError('INVALID_PARAMETER', 'cursor: is not a cursor returned by this API', {
+          details: [{ path: 'cursor', message: 'is not a cursor returned by this API' }],
+        });
+      }
+      const limit = query.limit ?? LIST_LIMIT_DEFAULT;
+      const rows = await store.list({ endpointId: caller.endpoint.id, status: query.status, limit: limit + 1, cursor });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      const now = clock.now();
+      return {
+        tasks: page.map((task) => view(task, now)),
+        nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+      };
+    },
+  };
+}
+
+export type TasksService = ReturnType<typeof createTasksService>;

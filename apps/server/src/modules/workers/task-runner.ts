@@ -1,0 +1,163 @@
+/**
+ * Runs one claimed task: heartbeats that extend the lease and carry progress, the engine in a private
+ * work directory, the output stored under its fixed key, then one fenced commit. A worker that lost
+ * its lease (reaped, cancelled, timed out) is aborted and writes nothing.
+ */
+
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TaskError } from '@vidforge/contract';
+import { EngineError, type EngineRegistry, type LocalSource } from '../../engines/engine.ts';
+import type { AccessStore } from '../../ports/access-store.ts';
+import type { BlobStore } from '../../ports/blob-store.ts';
+import type { Clock } from '../../ports/clock.ts';
+import type { SourceFetcher } from '../../ports/source-fetcher.ts';
+import type { TaskRecord, TaskStore } from '../../ports/task-store.ts';
+import type { Lease, WorkQueue } from '../../ports/work-queue.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+
+export interface TaskRunnerDeps {
+  store: TaskStore;
+  queue: WorkQueue;
+  blobs: BlobStore;
+  access: Pick<AccessStore, 'endpointById'>;
+  engines: EngineRegistry;
+  fetcher: SourceFetcher;
+  retry: RetryPolicy;
+  clock: Clock;
+  workRoot: string;
+  leaseMs: number;
+  progressIntervalMs: number;
+  retentionMs: number;
+  log: {
+    info(obj: object, msg: string): void;
+    warn(obj: object, msg: string): void;
+    error(obj: object, msg: string): void;
+  };
+}
+
+/** Why a run was stopped from outside; decides what (if anything) the worker still writes. */
+export type StopReason = 'shutdown' | 'finished-elsewhere' | 'lease-lost';
+
+export const outputKeyOf = (taskId: string) => `results/${taskId}.mp4`;
+
+export function createTaskRunner(deps: TaskRunnerDeps) {
+  const { queue, clock, log } = deps;
+
+  async function settleFailure(task: TaskRecord, lease: Lease, error: unknown): Promise<void> {
+    const known = error instanceof EngineError;
+    if (!known) log.error({ err: error, taskId: task.id }, 'engine crashed');
+    const taskError: TaskError = known
+      ? { code: error.code, message: error.message }
+      : { code: 'ENGINE_FAILED', message: 'The engine failed unexpectedly while making the video' };
+    const decision = deps.retry.decide(lease.attempt, task.maxAttempts, {
+      retryable: known ? error.retryable : true,
+      retryAfterMs: known ? error.retryAfterMs : undefined,
+    });
+    const now = clock.now();
+    if (decision.retry) {
+      if (await queue.retry(lease, taskError, now + decision.delayMs, now)) {
+        log.warn(
+          { taskId: task.id, attempt: lease.attempt, delayMs: decision.delayMs, code: taskError.code },
+          'task will be retried',
+        );
+        queue.notify();
+      }
+    } else if (await queue.fail(lease, taskError, now)) {
+      log.info({ taskId: task.id, code: taskError.code }, 'task failed');
+    }
+  }
+
+  return async function run(lease: Lease, external: AbortSignal & { reason?: unknown }): Promise<void> {
+    const task = await deps.store.get(lease.taskId);
+    if (!task) return;
+    const engine = deps.engines.get(task.engine);
+    const controller = new AbortController();
+    const stop = (reason: StopReason) => controller.abort(reason);
+    const onExternal = () => stop(external.reason as StopReason);
+    external.addEventListener('abort', onExternal, { once: true });
+
+    let progress = task.progress;
+    let written = progress;
+    let lastBeat = clock.now();
+    // One timer does both jobs: progress is flushed often, the lease is extended at least every third.
+    let beating = false;
+    const beat = async () => {
+      const now = clock.now();
+      if (beating || (progress <= written && now - lastBeat < deps.leaseMs / 3)) return;
+      beating = true;
+      try {
+        const sent = progress;
+        const result = await queue.heartbeat(lease, sent, deps.leaseMs, now);
+        if (!result.ok) return stop('lease-lost');
+        written = sent;
+        lastBeat = now;
+      } finally {
+        beating = false;
+      }
+    };
+    const timer = setInterval(
+      () => {
+        beat().catch((err) => log.warn({ err, taskId: task.id }, 'heartbeat failed'));
+      },
+      Math.min(deps.progressIntervalMs, deps.leaseMs / 3),
+    );
+
+    const workDir = join(deps.workRoot, `${task.id}-${lease.attempt}`);
+    try {
+      if (!engine) throw new EngineError('ENGINE_UNAVAILABLE', `No engine "${task.engine}" on this server`);
+      const endpoint = await deps.access.endpointById(task.endpointId);
+      await rm(workDir, { recursive: true, force: true });
+      await mkdir(workDir, { recursive: true });
+      let source: Promise<LocalSource> | undefined;
+      const config = (task.request as { config?: { sourceImage?: string; sourceVideo?: string } }).config;
+      const output = await engine.run(
+        {
+          id: task.id,
+          request: { type: task.type, body: task.request } as never,
+          seed: task.seed,
+          attempt: lease.attempt,
+          endpointSettings: endpoint?.settings ?? {},
+        },
+        {
+          workDir,
+          signal: controller.signal,
+          progress(fraction) {
+            if (Number.isFinite(fraction)) progress = Math.max(progress, Math.min(0.99, Math.max(0, fraction)));
+          },
+          source() {
+            const url = config?.sourceVideo ?? config?.sourceImage;
+            if (!url) return Promise.reject(new EngineError('INTERNAL_ERROR', 'This task has no source media'));
+            source ??= deps.fetcher.fetch(url, config?.sourceVideo ? 'video' : 'image', workDir, controller.signal);
+            return source;
+          },
+        },
+      );
+      controller.signal.throwIfAborted();
+      const outputKey = outputKeyOf(task.id);
+      await deps.blobs.putFile(outputKey, output.path, output.contentType);
+      const now = clock.now();
+      const done = await queue.complete(
+        lease,
+        { outputKey, video: output.video, retainUntil: now + deps.retentionMs },
+        now,
+      );
+      if (done) log.info({ taskId: task.id, attempt: lease.attempt }, 'task succeeded');
+      else log.warn({ taskId: task.id }, 'lease lost before commit; result discarded');
+    } catch (error) {
+      const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : null;
+      if (reason === 'shutdown') {
+        if (await queue.release(lease, clock.now())) log.info({ taskId: task.id }, 'task released for shutdown');
+      } else if (reason === null) {
+        await settleFailure(task, lease, error);
+      }
+      // 'finished-elsewhere' and 'lease-lost': whoever ended the lease wrote the outcome.
+    } finally {
+      clearInterval(timer);
+      external.removeEventListener('abort', onExternal);
+      await rm(workDir, { recursive: true, force: true }).catch(() => {});
+    }
+  };
+}
+
+export type TaskRunner = ReturnType<typeof createTaskRunner>;
