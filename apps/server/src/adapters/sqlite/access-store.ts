@@ -1,0 +1,136 @@
+/** AccessStore over SQLite: endpoints, access keys (stored by hash only) and the grants between. */
+import type { Kysely } from 'kysely';
+import type { AccessKeyRecord, AccessStore, EndpointRecord } from '../../ports/access-store.ts';
+import type { SqliteHandle } from './open.ts';
+import { endpointFromRow, keyFromRow } from './rows.ts';
+import type { SqliteSchema } from './schema.ts';
+
+export function createSqliteAccessStore(handle: SqliteHandle): AccessStore {
+  const { db } = handle;
+
+  return {
+    async createEndpoint(endpoint: EndpointRecord): Promise<void> {
+      await db
+        .insertInto('endpoints')
+        .values({
+          id: endpoint.id,
+          path: endpoint.path,
+          engine: endpoint.engine,
+          settings: JSON.stringify(endpoint.settings),
+          name: endpoint.name,
+          created_at: endpoint.createdAt,
+        })
+        .execute();
+    },
+
+    async listEndpoints(): Promise<EndpointRecord[]> {
+      const rows = await db.selectFrom('endpoints').selectAll().orderBy('created_at').orderBy('id').execute();
+      return rows.map(endpointFromRow);
+    },
+
+    async endpointByPath(path: string): Promise<EndpointRecord | null> {
+      const row = await db.selectFrom('endpoints').selectAll().where('path', '=', path).executeTakeFirst();
+      return row ? endpointFromRow(row) : null;
+    },
+
+    async endpointById(id: string): Promise<EndpointRecord | null> {
+      const row = await db.selectFrom('endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? endpointFromRow(row) : null;
+    },
+
+    async deleteEndpoint(id: string): Promise<boolean> {
+      // Grants go with it through ON DELETE CASCADE; tasks keep their endpoint_id and become unreachable.
+      const result = await db.deleteFrom('endpoints').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+
+    async countEndpoints(): Promise<number> {
+      const row = await db
+        .selectFrom('endpoints')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    async createKey(key): Promise<void> {
+      await db
+        .insertInto('access_keys')
+        .values({
+          id: key.id,
+          prefix: key.prefix,
+          hash: key.hash,
+          name: key.name,
+          created_at: key.createdAt,
+          revoked_at: null,
+          last_used_at: null,
+        })
+        .execute();
+    },
+
+    async listKeys(): Promise<AccessKeyRecord[]> {
+      const rows = await db.selectFrom('access_keys').selectAll().orderBy('created_at').orderBy('id').execute();
+      const grants = await grantsOf(db, null);
+      return rows.map((row) => keyFromRow(row, grants.get(row.id) ?? []));
+    },
+
+    async keyByHash(hash: string): Promise<(AccessKeyRecord & { hash: string }) | null> {
+      const row = await db
+        .selectFrom('access_keys')
+        .selectAll()
+        .where('hash', '=', hash)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (!row) return null;
+      const grants = await grantsOf(db, row.id);
+      return { ...keyFromRow(row, grants.get(row.id) ?? []), hash: row.hash };
+    },
+
+    async revokeKey(id: string, now: number): Promise<boolean> {
+      // True when the key exists; revoking twice keeps the first revocation time.
+      const result = await db
+        .updateTable('access_keys')
+        .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(now)) }))
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async grant(keyId: string, endpointId: string): Promise<boolean> {
+      // False when either side is missing; granting twice is a no-op that still answers true.
+      return db.transaction().execute(async (trx) => {
+        const key = await trx.selectFrom('access_keys').select('id').where('id', '=', keyId).executeTakeFirst();
+        const endpoint = await trx.selectFrom('endpoints').select('id').where('id', '=', endpointId).executeTakeFirst();
+        if (!key || !endpoint) return false;
+        await trx
+          .insertInto('key_endpoints')
+          .values({ key_id: keyId, endpoint_id: endpointId })
+          .onConflict((conflict) => conflict.doNothing())
+          .execute();
+        return true;
+      });
+    },
+
+    async countKeys(): Promise<number> {
+      // Revoked keys count: a store whose keys were all revoked is not a fresh install.
+      const row = await db
+        .selectFrom('access_keys')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+}
+
+/** Endpoint ids granted per key (one key, or every key when `keyId` is null), sorted. */
+async function grantsOf(db: Kysely<SqliteSchema>, keyId: string | null): Promise<Map<string, string[]>> {
+  let query = db.selectFrom('key_endpoints').select(['key_id', 'endpoint_id']);
+  if (keyId !== null) query = query.where('key_id', '=', keyId);
+  const rows = await query.orderBy('key_id').orderBy('endpoint_id').execute();
+  const grants = new Map<string, string[]>();
+  for (const row of rows) {
+    const list = grants.get(row.key_id);
+    if (list) list.push(row.endpoint_id);
+    else grants.set(row.key_id, [row.endpoint_id]);
+  }
+  return grants;
+}

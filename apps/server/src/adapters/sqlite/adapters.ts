@@ -1,0 +1,27 @@
+/** The three SQL-backed ports over one embedded database, as the composition root wires them. */
+import type { AccessStore } from '../../ports/access-store.ts';
+import type { TaskStore } from '../../ports/task-store.ts';
+import type { WorkQueue } from '../../ports/work-queue.ts';
+import { createSqliteAccessStore } from './access-store.ts';
+import { type OpenSqliteOptions, openSqlite, type SqliteHandle } from './open.ts';
+import { createSqliteTaskStore } from './task-store.ts';
+import { createSqliteWorkQueue } from './work-queue.ts';
+
+export interface SqliteAdapters {
+  handle: SqliteHandle;
+  tasks: TaskStore;
+  queue: WorkQueue;
+  access: AccessStore;
+  close(): Promise<void>;
+}
+
+export function openSqliteAdapters(options: OpenSqliteOptions): SqliteAdapters {
+  const handle = openSqlite(options);
+  return {
+    handle,
+    tasks: createSqliteTaskStore(handle),
+    queue: createSqliteWorkQueue(handle),
+    access: createSqliteAccessStore(handle),
+    close: () => handle.close(),
+  };
+}

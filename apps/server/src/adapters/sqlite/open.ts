@@ -1,0 +1,94 @@
+/** Opens the embedded database: node:sqlite under Kysely, WAL, migrated to the current schema. */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { Kysely } from 'kysely';
+import { ImmediateSqliteDialect } from './dialect.ts';
+import { useFileLock } from './file-lock.ts';
+import { migrate } from './migrate.ts';
+import { MIGRATIONS } from './migrations/index.ts';
+import type { Migration } from './migrations/migration.ts';
+import { NodeSqliteDatabase } from './node-sqlite-database.ts';
+import type { SqliteSchema } from './schema.ts';
+
+/**
+ * NORMAL survives a crash of the process (kill -9) but may lose the last commits on power loss or
+ * an OS crash; FULL also survives those, at the price of an fsync per commit.
+ */
+export type SqliteSynchronous = 'NORMAL' | 'FULL';
+
+export interface OpenSqliteOptions {
+  /** Path of the database file; its directory is created when missing. ':memory:' for tests only. */
+  file: string;
+  synchronous?: SqliteSynchronous;
+  /** How long a write waits for another process's write lock before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+  /** Overrides the migration list (tests of the migration runner only). */
+  migrations?: readonly Migration[];
+}
+
+export interface SqliteHandle {
+  readonly db: Kysely<SqliteSchema>;
+  readonly file: string;
+  /** Prepared statements currently cached (for tests and diagnostics). */
+  cachedStatements(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (creating when missing) and migrates the database. Synchronous, so the composition root can
+ * build its adapters without awaiting; a refused or broken file throws here, at boot.
+ */
+export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
+  const synchronous = options.synchronous ?? 'NORMAL';
+  if (synchronous !== 'NORMAL' && synchronous !== 'FULL') {
+    throw new Error(`synchronous must be NORMAL or FULL, got ${JSON.stringify(synchronous)}`);
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new Error(`busyTimeoutMs must be a non-negative integer, got ${busyTimeoutMs}`);
+  }
+  const inMemory = options.file === ':memory:';
+  if (!inMemory) mkdirSync(dirname(options.file), { recursive: true });
+
+  const raw = new DatabaseSync(options.file, { timeout: busyTimeoutMs, enableForeignKeyConstraints: true });
+  try {
+    raw.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+    if (!inMemory) {
+      const mode = raw.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode?: string } | undefined;
+      if (mode?.journal_mode?.toLowerCase() !== 'wal') {
+        throw new Error(`could not switch ${options.file} to WAL (journal_mode is ${mode?.journal_mode})`);
+      }
+    }
+    raw.exec(`PRAGMA synchronous = ${synchronous}`);
+    raw.exec('PRAGMA foreign_keys = ON');
+    migrate(raw, options.migrations ?? MIGRATIONS);
+  } catch (error) {
+    raw.close();
+    throw error;
+  }
+
+  const database = new NodeSqliteDatabase(raw);
+  const fileLock = useFileLock(inMemory ? `:memory:${randomUUID()}` : realpathSync(options.file));
+  const db = new Kysely<SqliteSchema>({ dialect: new ImmediateSqliteDialect({ database, lock: fileLock.lock }) });
+
+  let closing: Promise<void> | undefined;
+  return {
+    db,
+    file: options.file,
+    cachedStatements: () => database.cachedStatements,
+    close() {
+      closing ??= (async () => {
+        try {
+          // Kysely closes the connection only if it ever used it; the close below covers the rest.
+          await db.destroy();
+        } finally {
+          database.close();
+          fileLock.done();
+        }
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/** Conversions between SQLite rows and the port records; no policy lives here. */
+import type { TaskErrorCode, TaskStatus, TaskType, VideoInfo } from '@vidforge/contract';
+import type { Selectable } from 'kysely';
+import type { AccessKeyRecord, EndpointRecord } from '../../ports/access-store.ts';
+import type { NewTask, TaskRecord } from '../../ports/task-store.ts';
+import type { AccessKeysTable, EndpointsTable, TasksTable } from './schema.ts';
+
+export function taskFromRow(row: Selectable<TasksTable>): TaskRecord {
+  return {
+    id: row.id,
+    endpointId: row.endpoint_id,
+    keyId: row.key_id,
+    type: row.type as TaskType,
+    engine: row.engine,
+    status: row.status as TaskStatus,
+    progress: row.progress,
+    request: JSON.parse(row.request) as TaskRecord['request'],
+    seed: row.seed,
+    error: row.error_code === null ? null : { code: row.error_code as TaskErrorCode, message: row.error_message ?? '' },
+    video: row.video === null ? null : (JSON.parse(row.video) as VideoInfo),
+    outputKey: row.output_key,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deadlineAt: row.deadline_at,
+    runAfter: row.run_after,
+    finishedAt: row.finished_at,
+    retainUntil: row.retain_until,
+    resultDeletedAt: row.result_deleted_at,
+  };
+}
+
+export function rowFromNewTask(task: NewTask): TasksTable {
+  return {
+    id: task.id,
+    endpoint_id: task.endpointId,
+    key_id: task.keyId,
+    type: task.type,
+    engine: task.engine,
+    status: 'PENDING',
+    progress: 0,
+    request: JSON.stringify(task.request),
+    seed: task.seed,
+    error_code: null,
+    error_message: null,
+    video: null,
+    output_key: null,
+    attempts: 0,
+    max_attempts: task.maxAttempts,
+    created_at: task.createdAt,
+    updated_at: task.createdAt,
+    deadline_at: task.deadlineAt,
+    run_after: task.createdAt,
+    finished_at: null,
+    retain_until: null,
+    result_deleted_at: null,
+  };
+}
+
+export function endpointFromRow(row: Selectable<EndpointsTable>): EndpointRecord {
+  return {
+    id: row.id,
+    path: row.path,
+    engine: row.engine,
+    settings: JSON.parse(row.settings) as Record<string, unknown>,
+    name: row.name,
+    createdAt: row.created_at,
+  };
+}
+
+export function keyFromRow(row: Selectable<AccessKeysTable>, endpointIds: string[]): AccessKeyRecord {
+  return {
+    id: row.id,
+    prefix: row.prefix,
+    name: row.name,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+    lastUsedAt: row.last_used_at,
+    endpointIds,
+  };
+}

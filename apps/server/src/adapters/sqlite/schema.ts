@@ -1,0 +1,102 @@
+/**
+ * Row types of the SQLite schema as Kysely sees them (see migrations/). Times are INTEGER epoch
+ * milliseconds, JSON is TEXT, booleans would be INTEGER 0/1.
+ */
+import type { Generated } from 'kysely';
+
+export interface EndpointsTable {
+  id: string;
+  path: string;
+  engine: string;
+  /** JSON object. */
+  settings: string;
+  name: string | null;
+  created_at: number;
+}
+
+export interface AccessKeysTable {
+  id: string;
+  prefix: string;
+  /** SHA-256 of the secret, hex or base64url as the caller gives it. */
+  hash: string;
+  name: string | null;
+  created_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface KeyEndpointsTable {
+  key_id: string;
+  endpoint_id: string;
+}
+
+export interface TasksTable {
+  id: string;
+  endpoint_id: string;
+  key_id: string;
+  type: string;
+  engine: string;
+  status: string;
+  progress: number;
+  /** JSON of the validated request body. */
+  request: string;
+  seed: number | null;
+  /** Set only when the task FAILs; an attempt's error lives on its attempt row. */
+  error_code: string | null;
+  error_message: string | null;
+  /** JSON VideoInfo on SUCCESS. */
+  video: string | null;
+  output_key: string | null;
+  attempts: number;
+  max_attempts: number;
+  created_at: number;
+  updated_at: number;
+  deadline_at: number;
+  run_after: number;
+  finished_at: number | null;
+  retain_until: number | null;
+  result_deleted_at: number | null;
+}
+
+export type AttemptOutcome = 'succeeded' | 'retry' | 'failed' | 'released' | 'expired' | 'cancelled';
+
+/** One row per lease; the current lease of a task is its row with `ended_at` NULL. */
+export interface TaskAttemptsTable {
+  id: Generated<number>;
+  task_id: string;
+  attempt: number;
+  lease_token: string;
+  worker_id: string;
+  started_at: number;
+  lease_expires_at: number;
+  heartbeat_at: number | null;
+  ended_at: number | null;
+  outcome: AttemptOutcome | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+export interface IdempotencyTable {
+  key_id: string;
+  endpoint_id: string;
+  idem_key: string;
+  fingerprint: string;
+  task_id: string;
+  expires_at: number;
+}
+
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  applied_at: number;
+}
+
+export interface SqliteSchema {
+  endpoints: EndpointsTable;
+  access_keys: AccessKeysTable;
+  key_endpoints: KeyEndpointsTable;
+  tasks: TasksTable;
+  task_attempts: TaskAttemptsTable;
+  idempotency: IdempotencyTable;
+  schema_migrations: SchemaMigrationsTable;
+}
