@@ -3,6 +3,7 @@
  * defaults < config file < environment, and every problem is reported at once (see load-config.ts).
  */
 import { z } from 'zod';
+import { MediaConfigSchema } from '../modules/media/media.config.ts';
 
 const ms = (def: number) => z.number().int().positive().default(def);
 
@@ -47,6 +48,8 @@ export const ServerConfigSchema = z.strictObject({
   signingSecret: z.string().min(32).optional().describe('HMAC secret for media URLs; generated into dataDir if unset'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   enableTestEngine: z.boolean().default(false).describe('Registers the deterministic `test` engine (tests only)'),
+  /** Source fetching, media limits and ffmpeg; its own VIDFORGE_* names are in MEDIA_ENV. */
+  media: MediaConfigSchema.prefault({}),
 });
 
 export type ServerConfig = z.infer<typeof ServerConfigSchema> & { publicUrl: string };

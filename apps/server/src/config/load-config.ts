@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { MEDIA_ENV, mediaEnvInput } from '../modules/media/media.config.ts';
 import { type ServerConfig, ServerConfigSchema } from './config.schema.ts';
 
 export class ConfigError extends Error {
@@ -33,6 +34,7 @@ function baseType(schema: z.ZodType): string {
 function fromEnv(env: NodeJS.ProcessEnv, problems: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(SHAPE) as Key[]) {
+    if (key === 'media') continue;
     const name = envName(key);
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
@@ -76,12 +78,21 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   const env = options.env ?? process.env;
   const problems: string[] = [];
   const file = options.file ?? env.VIDFORGE_CONFIG;
-  const merged = { ...(file ? fromFile(file, problems) : {}), ...fromEnv(env, problems) };
+  const fileValues = file ? fromFile(file, problems) : {};
+  const mediaEnv = Object.fromEntries(Object.entries(mediaEnvInput(env)).filter(([, v]) => v !== undefined && v !== ''));
+  const fileMedia = fileValues.media && typeof fileValues.media === 'object' ? fileValues.media : {};
+  const merged = { ...fileValues, ...fromEnv(env, problems), media: { ...fileMedia, ...mediaEnv } };
   const result = ServerConfigSchema.safeParse(merged);
   if (!result.success) {
     for (const issue of result.error.issues) {
       const key = String(issue.path[0] ?? '');
-      const where = key in SHAPE ? `${key} (${envName(key)})` : key || 'config';
+      const mediaKey = String(issue.path[1] ?? '');
+      const where =
+        key === 'media' && mediaKey in MEDIA_ENV
+          ? `media.${mediaKey} (${MEDIA_ENV[mediaKey as keyof typeof MEDIA_ENV]})`
+          : key in SHAPE
+            ? `${key} (${envName(key)})`
+            : key || 'config';
       if (issue.code === 'unrecognized_keys') {
         problems.push(...issue.keys.map((k) => `config file: unknown setting "${k}"`));
       } else problems.push(`${where}: ${issue.message}`);
