@@ -1,0 +1,181 @@
+/**
+ * The SourceFetcher port: downloads a caller's source URL into the task's work directory and
+ * accepts it only if it is media of the expected kind within the limits.
+ *
+ * Redirects are followed by hand (at most `fetchMaxRedirects`), each hop re-checked; the connect-time
+ * address rule lives in the guarded agent. The size limit is enforced while streaming (nothing is
+ * buffered beyond the first bytes used to sniff the type), with a total deadline on top of the idle
+ * timeouts, because idle timeouts alone never stop a slow trickle.
+ */
+import { randomUUID } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { EngineError, type LocalSource, type SourceKind } from '../../engines/engine.ts';
+import type { SourceFetcher } from '../../ports/source-fetcher.ts';
+import { classifyFetchError, type FetchPhase, sourceTooLarge } from './fetch-errors.ts';
+import { createGuardedAgent, type LookupAll } from './guarded-agent.ts';
+import { isPublicAddress } from './ip-address.ts';
+import type { MediaConfig } from './media.config.ts';
+import { inspectMedia } from './media-inspect.ts';
+import { describeKind, type MediaType, SNIFF_BYTES, sniffMediaType } from './media-type.ts';
+import { checkSourceUrl } from './source-url.ts';
+
+/** The media settings, plus test-only injections. */
+export interface SafeFetcherOptions extends MediaConfig {
+  /** DNS resolution; injectable so tests can simulate hostile resolvers. */
+  lookup?: LookupAll;
+  /** The public-address rule; injectable for tests only. */
+  isPublic?: (address: string) => boolean;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const USER_AGENT = 'Vidforge-source-fetcher/0.1';
+
+export function createSafeFetcher(options: SafeFetcherOptions): SourceFetcher {
+  const config = options;
+  const isPublic = options.isPublic ?? isPublicAddress;
+
+  return {
+    async fetch(url: string, kind: SourceKind, dir: string, signal: AbortSignal): Promise<LocalSource> {
+      const maxBytes = kind === 'image' ? config.imageMaxBytes : config.videoMaxBytes;
+      const deadline = AbortSignal.timeout(config.fetchTimeoutMs);
+      const combined = AbortSignal.any([signal, deadline]);
+      // One agent per fetch: no connection or DNS state is shared between callers' URLs.
+      const agent = createGuardedAgent({
+        allowlist: config.fetchAllow,
+        isPublic,
+        lookup: options.lookup,
+        connectTimeoutMs: config.fetchConnectTimeoutMs,
+        idleTimeoutMs: config.fetchIdleTimeoutMs,
+        maxResponseBytes: maxBytes,
+      });
+      const partPath = join(dir, `source-${randomUUID()}.part`);
+      let phase: FetchPhase = 'connect';
+      try {
+        let target = checkSourceUrl(url, config.fetchAllow, isPublic);
+        for (let hop = 0; ; hop++) {
+          phase = 'connect';
+          const response = await request(target, {
+            dispatcher: agent,
+            method: 'GET',
+            headers: { 'accept-encoding': 'identity', accept: '*/*', 'user-agent': USER_AGENT },
+            signal: combined,
+          });
+          if (REDIRECTS.has(response.statusCode)) {
+            discard(response.body);
+            const location = response.headers.location;
+            if (typeof location !== 'string' || location === '') {
+              throw fetchFailed(`the source answered HTTP ${response.statusCode} without a Location`, false);
+            }
+            if (hop >= config.fetchMaxRedirects) {
+              throw fetchFailed(`more than ${config.fetchMaxRedirects} redirects`, false);
+            }
+            target = checkSourceUrl(location, config.fetchAllow, isPublic, target);
+            continue;
+          }
+          if (response.statusCode !== 200) {
+            discard(response.body);
+            const status = response.statusCode;
+            // Only server-side trouble may go away by itself.
+            const retryable = status >= 500 || status === 429 || status === 408;
+            throw fetchFailed(`the source answered HTTP ${status}`, retryable);
+          }
+          const encoding = response.headers['content-encoding'];
+          if (encoding !== undefined && String(encoding).toLowerCase() !== 'identity') {
+            discard(response.body);
+            throw new EngineError(
+              'SOURCE_UNSUPPORTED',
+              'the source was sent compressed (Content-Encoding); serve it as is',
+            );
+          }
+          const declared = Number(response.headers['content-length']);
+          if (Number.isFinite(declared) && declared > maxBytes) {
+            discard(response.body);
+            throw sourceTooLarge(kind, maxBytes);
+          }
+          phase = 'body';
+          const type = await download(response.body, partPath, kind, maxBytes);
+          phase = 'inspect';
+          const path = join(dir, `source-${randomUUID()}.${type.type.extension}`);
+          await rename(partPath, path);
+          try {
+            await inspectMedia(path, type.type, config, signal);
+          } catch (error) {
+            await rm(path, { force: true });
+            throw error;
+          }
+          return { path, kind, contentType: type.type.contentType, size: type.size };
+        }
+      } catch (error) {
+        await rm(partPath, { force: true });
+        if (signal.aborted) throw signal.reason;
+        throw classifyFetchError(error, { phase, deadline, timeoutMs: config.fetchTimeoutMs, kind, maxBytes });
+      } finally {
+        await agent.destroy().catch(() => {});
+      }
+    },
+  };
+}
+
+/** Drops a body we will not read; undici reports the destroy as an error nobody needs. */
+function discard(body: { destroy(): void; on(event: 'error', listener: () => void): unknown }): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
+function fetchFailed(reason: string, retryable: boolean): EngineError {
+  return new EngineError('SOURCE_FETCH_FAILED', `cannot fetch the source: ${reason}`, { retryable });
+}
+
+/**
+ * Streams the body to `path`, counting bytes and deciding the type from the first bytes: a body
+ * that is not media of the expected kind is abandoned there, without downloading the rest.
+ */
+async function download(
+  body: AsyncIterable<Uint8Array> & { destroy(): void; on(event: 'error', listener: () => void): unknown },
+  path: string,
+  kind: SourceKind,
+  maxBytes: number,
+): Promise<{ type: MediaType; size: number }> {
+  const file = await open(path, 'wx');
+  let size = 0;
+  let head: Uint8Array = new Uint8Array(0);
+  let type: MediaType | null = null;
+  try {
+    for await (const chunk of body) {
+      size += chunk.byteLength;
+      if (size > maxBytes) throw sourceTooLarge(kind, maxBytes);
+      if (!type && head.length < SNIFF_BYTES) {
+        head = concat(head, chunk.subarray(0, SNIFF_BYTES - head.length));
+        if (head.length >= SNIFF_BYTES) type = acceptType(head, kind);
+      }
+      await file.write(chunk);
+    }
+  } catch (error) {
+    discard(body);
+    throw error;
+  } finally {
+    await file.close();
+  }
+  if (size === 0) throw new EngineError('SOURCE_INVALID', 'the source is empty (0 bytes)', { retryable: false });
+  return { type: type ?? acceptType(head, kind), size };
+}
+
+function acceptType(head: Uint8Array, kind: SourceKind): MediaType {
+  const type = sniffMediaType(head);
+  if (!type || type.kind !== kind) {
+    const got = type ? `${type.kind} (${type.contentType})` : 'something else';
+    throw new EngineError('SOURCE_UNSUPPORTED', `the source must be ${describeKind(kind)}; its bytes are ${got}`, {
+      retryable: false,
+    });
+  }
+  return type;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
