@@ -3,7 +3,7 @@
  * Everything it needs arrives through `deps`; nothing here opens a file or a socket.
  */
 import { buildOpenApiDocument } from '@vidforge/contract/openapi';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ApiError } from './http/api-error.ts';
 import { installErrorHandling, sendError } from './http/error-handler.ts';
 import { requestIdOf } from './http/request-id.ts';
@@ -18,7 +18,7 @@ export interface AppDeps extends MediaRoutesDeps {
   bodyLimitBytes: number;
   /** Readiness: resolves when the database answers. */
   ping(): Promise<void>;
-  logger?: FastifyServerOptions['logger'];
+  logger?: FastifyBaseLogger;
 }
 
 export interface App {
@@ -30,7 +30,7 @@ export interface App {
 export function buildApp(deps: AppDeps): App {
   let draining = false;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: deps.bodyLimitBytes,
     genReqId: requestIdOf,
     requestIdLogLabel: 'requestId',

@@ -8,7 +8,8 @@ import type { ErrorDetail } from './errors.ts';
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; details: ErrorDetail[] };
 
 export function parseWith<S extends z.ZodType>(schema: S, input: unknown): ParseResult<z.infer<S>> {
-  const result = schema.safeParse(input);
+  // reportInput lets a missing field ("is required") be told from a wrong type.
+  const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, details: result.error.issues.flatMap(toDetails) };
 }

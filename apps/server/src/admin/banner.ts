@@ -2,7 +2,7 @@ import type { RunningServer } from '../main.ts';
 
 /** What `vidforge serve` prints: where the API is and how to call it. */
 export function firstRunBanner(server: RunningServer): string {
-  const base = `${server.config.publicUrl}/v1/ai`;
+  const base = `${server.publicUrl}/v1/ai`;
   const { endpoint, newKey } = server.bootstrap;
   const key = newKey ?? '<your access key>';
   const lines = [

@@ -52,4 +52,4 @@ export const ServerConfigSchema = z.strictObject({
   media: MediaConfigSchema.prefault({}),
 });
 
-export type ServerConfig = z.infer<typeof ServerConfigSchema> & { publicUrl: string };
+export type ServerConfig = z.infer<typeof ServerConfigSchema>;

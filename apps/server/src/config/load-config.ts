@@ -79,7 +79,9 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   const problems: string[] = [];
   const file = options.file ?? env.VIDFORGE_CONFIG;
   const fileValues = file ? fromFile(file, problems) : {};
-  const mediaEnv = Object.fromEntries(Object.entries(mediaEnvInput(env)).filter(([, v]) => v !== undefined && v !== ''));
+  const mediaEnv = Object.fromEntries(
+    Object.entries(mediaEnvInput(env)).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const fileMedia = fileValues.media && typeof fileValues.media === 'object' ? fileValues.media : {};
   const merged = { ...fileValues, ...fromEnv(env, problems), media: { ...fileMedia, ...mediaEnv } };
   const result = ServerConfigSchema.safeParse(merged);
@@ -103,10 +105,11 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const config = result.data;
-  return { ...config, publicUrl: (config.publicUrl ?? defaultPublicUrl(config.host, config.port)).replace(/\/+$/, '') };
+  return config.publicUrl ? { ...config, publicUrl: config.publicUrl.replace(/\/+$/, '') } : config;
 }
 
-function defaultPublicUrl(host: string, port: number): string {
+/** The origin of media URLs when none is configured: where the server actually listens. */
+export function defaultPublicUrl(host: string, port: number): string {
   const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
 }

@@ -34,20 +34,25 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps)
     if (!taskId || !TASK_ID_PATTERN.test(taskId)) {
       return sendError(reply, new ApiError('MEDIA_URL_INVALID', 'Invalid media URL'));
     }
+    // Authenticity first: nothing else is looked at for a URL we did not sign.
     const verdict = deps.signer.verify(taskId, query, now);
-    if (!verdict.ok) {
-      const message =
-        verdict.reason === 'expired'
-          ? 'This media URL has expired; query the task for a fresh one'
-          : 'Invalid media URL signature';
-      return sendError(reply, new ApiError('MEDIA_URL_INVALID', message));
+    if (!verdict.ok && verdict.reason !== 'expired') {
+      return sendError(reply, new ApiError('MEDIA_URL_INVALID', 'Invalid media URL signature'));
     }
     const task = await deps.tasks.get(taskId);
     if (task?.status !== 'SUCCESS' || !task.outputKey) {
       return sendError(reply, new ApiError('NOT_FOUND', 'No such media'));
     }
+    // A genuine URL of a deleted result says so (410) even when it has also expired: a fresh URL
+    // would not help, and the caller should know.
     if (task.resultDeletedAt !== null || (task.retainUntil !== null && now >= task.retainUntil)) {
       return sendError(reply, new ApiError('MEDIA_GONE', 'This result is past its retention period and was deleted'));
+    }
+    if (!verdict.ok) {
+      return sendError(
+        reply,
+        new ApiError('MEDIA_URL_INVALID', 'This media URL has expired; query the task for a fresh one'),
+      );
     }
     const info = await deps.blobs.stat(task.outputKey);
     if (!info) return sendError(reply, new ApiError('MEDIA_GONE', 'This result is no longer available'));

@@ -6,7 +6,8 @@ import type { UrlSigner } from '../results/url-signer.ts';
 
 export interface TaskViewDeps {
   signer: UrlSigner;
-  publicUrl: string;
+  /** Origin of media URLs; known only once the server listens when not configured. */
+  publicUrl(): string;
   mediaUrlTtlMs: number;
 }
 
@@ -21,7 +22,7 @@ export function createTaskView(deps: TaskViewDeps) {
     if (available) {
       // Never valid past retention: a URL must not outlive the file it points to.
       expireTime = Math.min(now + deps.mediaUrlTtlMs, task.retainUntil ?? Number.POSITIVE_INFINITY);
-      mediaUrl = `${deps.publicUrl}${mediaPath(task.id)}?${deps.signer.sign(task.id, expireTime)}`;
+      mediaUrl = `${deps.publicUrl()}${mediaPath(task.id)}?${deps.signer.sign(task.id, expireTime)}`;
     }
     return {
       taskId: task.id,

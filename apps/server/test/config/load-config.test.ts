@@ -1,0 +1,90 @@
+/** Configuration: defaults, file < environment, and every problem reported at once. */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, defaultPublicUrl, envName, loadConfig } from '../../src/config/load-config.ts';
+import { tempDir } from '../support/index.ts';
+
+const dirs: { remove(): Promise<void> }[] = [];
+afterAll(async () => {
+  for (const d of dirs) await d.remove();
+});
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('runs on defaults with no configuration at all', () => {
+    const config = loadConfig({ env: {} });
+    expect(config).toMatchObject({ dataDir: './vidforge-data', host: '127.0.0.1', port: 8080 });
+    expect(config.publicUrl).toBeUndefined();
+  });
+
+  it('maps settings to VIDFORGE_* names', () => {
+    expect(envName('dataDir')).toBe('VIDFORGE_DATA_DIR');
+    expect(envName('publicUrl')).toBe('VIDFORGE_PUBLIC_URL');
+  });
+
+  it('lets the environment override the config file', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const file = join(dir.path, 'vidforge.json');
+    await writeFile(file, JSON.stringify({ port: 9000, host: '0.0.0.0', workers: 4 }));
+    const config = loadConfig({
+      file,
+      env: { VIDFORGE_PORT: '9100', VIDFORGE_PUBLIC_URL: 'https://video.example.com/' },
+    });
+    expect(config).toMatchObject({ port: 9100, host: '0.0.0.0', workers: 4, publicUrl: 'https://video.example.com' });
+    expect(defaultPublicUrl('0.0.0.0', 9000)).toBe('http://localhost:9000');
+    expect(defaultPublicUrl('::1', 9000)).toBe('http://[::1]:9000');
+  });
+
+  it('reports every bad setting at once', () => {
+    const problems = problemsOf(() =>
+      loadConfig({
+        env: {
+          VIDFORGE_PORT: 'eighty',
+          VIDFORGE_WORKERS: '-1',
+          VIDFORGE_PUBLIC_URL: 'ftp://x',
+          VIDFORGE_BOOTSTRAP_ENDPOINT: 'a/b',
+          VIDFORGE_BOOTSTRAP_KEY: 'short',
+          VIDFORGE_ENABLE_TEST_ENGINE: 'yes',
+          VIDFORGE_SQLITE_SYNCHRONOUS: 'OFF',
+        },
+      }),
+    );
+    expect(problems.join('\n')).toMatch(/VIDFORGE_PORT/);
+    for (const name of [
+      'WORKERS',
+      'PUBLIC_URL',
+      'BOOTSTRAP_ENDPOINT',
+      'BOOTSTRAP_KEY',
+      'ENABLE_TEST_ENGINE',
+      'SQLITE_SYNCHRONOUS',
+    ]) {
+      expect(problems.join('\n')).toContain(`VIDFORGE_${name}`);
+    }
+    expect(problems.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it('reports a missing, malformed or unknown config file clearly', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    expect(problemsOf(() => loadConfig({ file: join(dir.path, 'missing.json'), env: {} }))[0]).toMatch(/ENOENT/);
+    const bad = join(dir.path, 'bad.json');
+    await writeFile(bad, '{"port": ');
+    expect(problemsOf(() => loadConfig({ file: bad, env: {} }))[0]).toMatch(/invalid JSON/);
+    const unknown = join(dir.path, 'unknown.json');
+    await writeFile(unknown, JSON.stringify({ prot: 1, port: '80' }));
+    const problems = problemsOf(() => loadConfig({ file: unknown, env: {} }));
+    expect(problems.join('\n')).toMatch(/unknown setting "prot"/);
+    expect(problems.join('\n')).toMatch(/port/);
+  });
+});

@@ -1,0 +1,41 @@
+/** Runs `vidforge serve` as a child process, the way an operator does, for crash and signal tests. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { FAST_SETTINGS } from '../support/index.ts';
+
+const BIN = fileURLToPath(new URL('../../../cli/bin/vidforge.js', import.meta.url));
+
+export interface ChildServer {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+export async function spawnServer(env: Record<string, string>): Promise<ChildServer> {
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: { ...process.env, ...FAST_SETTINGS, VIDFORGE_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => {
+    output += d;
+  });
+  child.stderr!.on('data', (d) => {
+    output += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    const check = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.on('exit', () => reject(new Error(`server exited:\n${output}`)));
+  });
+  return { child, url, output: () => output, exited };
+}

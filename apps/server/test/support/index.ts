@@ -1,0 +1,3 @@
+export { shiftableClock } from './clock.ts';
+export { type ApiResponse, FAST_SETTINGS, pollTask, startTestServer, type TestServer } from './server.ts';
+export { tempDir } from './temp-dir.ts';
