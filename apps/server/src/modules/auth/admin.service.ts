@@ -84,8 +84,9 @@ export function createAdminService(access: AccessStore, clock: Clock, engineName
 
     listKeys: () => access.listKeys(),
 
+    /** Idempotent: revoking a revoked key keeps its first revocation time. */
     async revokeKey(id: string): Promise<void> {
-      if (!(await access.revokeKey(id, clock.now()))) throw new AdminError(`No active key with id "${id}"`);
+      if (!(await access.revokeKey(id, clock.now()))) throw new AdminError(`No key with id "${id}"`);
     },
 
     async grant(keyId: string, endpointIdOrPath: string): Promise<EndpointRecord> {
