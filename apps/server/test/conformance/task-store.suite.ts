@@ -1,0 +1,272 @@
+/**
+ * TaskStore conformance: every adapter must pass this unchanged. The fixture also gives the queue,
+ * because IN_PROGRESS and SUCCESS tasks can only be reached through it.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TaskRecord } from '../../src/ports/task-store.ts';
+import {
+  createTask,
+  ENDPOINT,
+  ENGINE,
+  idempotency,
+  newTask,
+  type StoreFactory,
+  type StoreFixture,
+  T0,
+  VIDEO,
+} from './fixtures.ts';
+
+export function taskStoreSuite(name: string, factory: StoreFactory): void {
+  describe(`TaskStore conformance: ${name}`, () => {
+    let fx: StoreFixture;
+    beforeEach(async () => {
+      fx = await factory();
+    });
+    afterEach(async () => {
+      await fx.cleanup();
+    });
+
+    const claim = (now: number) => fx.queue.claim({ workerId: 'w1', engines: [ENGINE], leaseMs: 30_000, now });
+
+    describe('create and get', () => {
+      it('writes a PENDING task that reads back field for field', async () => {
+        const task = newTask({ seed: 4_294_967_295 });
+        const result = await fx.store.create(task);
+        const expected: TaskRecord = {
+          ...task,
+          status: 'PENDING',
+          progress: 0,
+          error: null,
+          video: null,
+          outputKey: null,
+          attempts: 0,
+          updatedAt: task.createdAt,
+          runAfter: task.createdAt,
+          finishedAt: null,
+          retainUntil: null,
+          resultDeletedAt: null,
+        };
+        expect(result).toEqual({ kind: 'created', task: expected });
+        expect(await fx.store.get(task.id)).toEqual(expected);
+      });
+
+      it('keeps a null seed and an upscale request as given', async () => {
+        const task = await createTask(fx.store, {
+          type: 'upscale',
+          seed: null,
+          request: { config: { sourceVideo: 'https://example.com/v.mp4' } },
+        });
+        const stored = await fx.store.get(task.id);
+        expect(stored?.seed).toBeNull();
+        expect(stored?.type).toBe('upscale');
+        expect(stored?.request).toEqual({ config: { sourceVideo: 'https://example.com/v.mp4' } });
+      });
+
+      it('answers null for an unknown id', async () => {
+        expect(await fx.store.get('no-such-task-id-0000')).toBeNull();
+      });
+    });
+
+    describe('idempotency', () => {
+      it('replays the original task for the same key and fingerprint, without a second task', async () => {
+        const first = newTask();
+        await fx.store.create(first, idempotency());
+        const again = newTask({ createdAt: T0 + 1000 });
+        const result = await fx.store.create(again, idempotency());
+        expect(result.kind).toBe('replayed');
+        expect(result.kind === 'replayed' && result.task.id).toBe(first.id);
+        expect(await fx.store.get(again.id)).toBeNull();
+      });
+
+      it('refuses the same key with another fingerprint', async () => {
+        await fx.store.create(newTask(), idempotency());
+        const other = newTask({ createdAt: T0 + 1000 });
+        expect(await fx.store.create(other, idempotency({ fingerprint: 'b'.repeat(64) }))).toEqual({
+          kind: 'conflict',
+        });
+        expect(await fx.store.get(other.id)).toBeNull();
+      });
+
+      it('scopes keys to the access key and the endpoint', async () => {
+        await fx.store.create(newTask(), idempotency());
+        const otherKey = await fx.store.create(newTask(), idempotency({ keyId: 'key_other' }));
+        const otherEndpoint = await fx.store.create(newTask(), idempotency({ endpointId: 'ep_other' }));
+        expect(otherKey.kind).toBe('created');
+        expect(otherEndpoint.kind).toBe('created');
+      });
+
+      it('still holds at its expiry instant and is replaced once it has passed', async () => {
+        const first = newTask();
+        await fx.store.create(first, idempotency({ expiresAt: T0 + 5000 }));
+        const atExpiry = await fx.store.create(newTask({ createdAt: T0 + 5000 }), idempotency());
+        expect(atExpiry.kind === 'replayed' && atExpiry.task.id).toBe(first.id);
+
+        const later = newTask({ createdAt: T0 + 5001 });
+        const replaced = await fx.store.create(
+          later,
+          idempotency({ fingerprint: 'c'.repeat(64), expiresAt: T0 + 9000 }),
+        );
+        expect(replaced.kind).toBe('created');
+        const replay = await fx.store.create(
+          newTask({ createdAt: T0 + 6000 }),
+          idempotency({ fingerprint: 'c'.repeat(64) }),
+        );
+        expect(replay.kind === 'replayed' && replay.task.id).toBe(later.id);
+      });
+
+      it('creates exactly one task under many concurrent duplicate submits', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 25 }, (_, i) => fx.store.create(newTask({ createdAt: T0 + i }), idempotency())),
+        );
+        const created = results.filter((r) => r.kind === 'created');
+        expect(created).toHaveLength(1);
+        const ids = new Set(results.map((r) => (r.kind === 'conflict' ? null : r.task.id)));
+        expect(ids.size).toBe(1);
+        expect(await fx.store.list({ endpointId: ENDPOINT, limit: 100 })).toHaveLength(1);
+      });
+
+      it('prunes only records past their expiry', async () => {
+        await fx.store.create(newTask(), idempotency({ key: 'old', expiresAt: T0 + 100 }));
+        const kept = newTask();
+        await fx.store.create(kept, idempotency({ key: 'new', expiresAt: T0 + 200 }));
+        expect(await fx.store.pruneIdempotency(T0 + 200)).toBe(1);
+        expect(await fx.store.pruneIdempotency(T0 + 200)).toBe(0);
+        const replay = await fx.store.create(newTask({ createdAt: T0 + 150 }), idempotency({ key: 'new' }));
+        expect(replay.kind === 'replayed' && replay.task.id).toBe(kept.id);
+        const fresh = await fx.store.create(newTask({ createdAt: T0 + 150 }), idempotency({ key: 'old' }));
+        expect(fresh.kind).toBe('created');
+      });
+    });
+
+    describe('list', () => {
+      it('pages newest first with ties broken by id, each task exactly once', async () => {
+        const made = [];
+        for (let i = 0; i < 7; i++) made.push(await createTask(fx.store, { createdAt: T0 + Math.floor(i / 3) }));
+        await createTask(fx.store, { endpointId: 'ep_elsewhere', createdAt: T0 + 10 });
+        const expected = made
+          .map((t) => ({ id: t.id, createdAt: t.createdAt }))
+          .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+          .map((t) => t.id);
+
+        const seen: string[] = [];
+        let cursor: { createdAt: number; id: string } | undefined;
+        for (let page = 0; page < 10; page++) {
+          const rows = await fx.store.list({ endpointId: ENDPOINT, limit: 3, cursor });
+          expect(rows.length).toBeLessThanOrEqual(3);
+          seen.push(...rows.map((r) => r.id));
+          const last = rows.at(-1);
+          if (rows.length < 3 || !last) break;
+          cursor = { createdAt: last.createdAt, id: last.id };
+        }
+        expect(seen).toEqual(expected);
+      });
+
+      it('filters by status and treats the cursor as exclusive', async () => {
+        const a = await createTask(fx.store, { createdAt: T0 + 1 });
+        const b = await createTask(fx.store, { createdAt: T0 + 2 });
+        const c = await createTask(fx.store, { createdAt: T0 + 3 });
+        await fx.store.finishUnleased(b.id, { code: 'CANCELLED', message: 'stop' }, T0 + 10);
+
+        const pending = await fx.store.list({ endpointId: ENDPOINT, status: 'PENDING', limit: 10 });
+        expect(pending.map((t) => t.id)).toEqual([c.id, a.id]);
+        const failed = await fx.store.list({ endpointId: ENDPOINT, status: 'FAIL', limit: 10 });
+        expect(failed.map((t) => t.id)).toEqual([b.id]);
+        const after = await fx.store.list({
+          endpointId: ENDPOINT,
+          limit: 10,
+          cursor: { createdAt: c.createdAt, id: c.id },
+        });
+        expect(after.map((t) => t.id)).toEqual([b.id, a.id]);
+        expect(await fx.store.list({ endpointId: 'ep_nobody', limit: 10 })).toEqual([]);
+      });
+    });
+
+    describe('finishUnleased', () => {
+      it('ends a PENDING task as FAIL and reports nothing for a finished one', async () => {
+        const task = await createTask(fx.store);
+        const ended = await fx.store.finishUnleased(task.id, { code: 'TIMEOUT', message: 'too slow' }, T0 + 50);
+        expect(ended).toMatchObject({
+          id: task.id,
+          status: 'FAIL',
+          error: { code: 'TIMEOUT', message: 'too slow' },
+          finishedAt: T0 + 50,
+          updatedAt: T0 + 50,
+        });
+        expect(await fx.store.finishUnleased(task.id, { code: 'CANCELLED', message: 'x' }, T0 + 60)).toBeNull();
+        expect((await fx.store.get(task.id))?.error?.code).toBe('TIMEOUT');
+        expect(
+          await fx.store.finishUnleased('no-such-task-id-0000', { code: 'CANCELLED', message: 'x' }, T0),
+        ).toBeNull();
+      });
+
+      it('ends an IN_PROGRESS task and its lease, so the worker writes nothing after', async () => {
+        const task = await createTask(fx.store);
+        const lease = await claim(T0 + 10);
+        expect(lease?.taskId).toBe(task.id);
+        const ended = await fx.store.finishUnleased(task.id, { code: 'CANCELLED', message: 'by user' }, T0 + 20);
+        expect(ended?.status).toBe('FAIL');
+        expect(await fx.queue.heartbeat(lease!, 0.5, 30_000, T0 + 30)).toEqual({ ok: false });
+        expect(await fx.queue.complete(lease!, { outputKey: 'k', video: VIDEO, retainUntil: T0 + 99 }, T0 + 30)).toBe(
+          false,
+        );
+        expect(await fx.queue.expired(T0 + 999_999_999, 10)).toEqual([]);
+        expect(await fx.store.get(task.id)).toMatchObject({
+          status: 'FAIL',
+          error: { code: 'CANCELLED' },
+          video: null,
+        });
+      });
+
+      it('leaves a SUCCESS task alone', async () => {
+        const task = await createTask(fx.store);
+        const lease = await claim(T0 + 10);
+        await fx.queue.complete(lease!, { outputKey: 'k', video: VIDEO, retainUntil: T0 + 99 }, T0 + 20);
+        expect(await fx.store.finishUnleased(task.id, { code: 'TIMEOUT', message: 'late' }, T0 + 30)).toBeNull();
+        expect(await fx.store.get(task.id)).toMatchObject({ status: 'SUCCESS', error: null, progress: 1 });
+      });
+    });
+
+    describe('overdue', () => {
+      it('lists unfinished tasks whose deadline has passed, soonest first, up to the limit', async () => {
+        const early = await createTask(fx.store, { deadlineAt: T0 + 100 });
+        const later = await createTask(fx.store, { deadlineAt: T0 + 200 });
+        const running = await createTask(fx.store, { deadlineAt: T0 + 150, createdAt: T0 - 1 });
+        await claim(T0 + 1);
+        const finished = await createTask(fx.store, { deadlineAt: T0 + 50 });
+        await fx.store.finishUnleased(finished.id, { code: 'CANCELLED', message: 'x' }, T0 + 2);
+
+        expect(await fx.store.overdue(T0 + 100, 10)).toEqual([]);
+        expect(await fx.store.overdue(T0 + 201, 10)).toEqual([early.id, running.id, later.id]);
+        expect(await fx.store.overdue(T0 + 201, 2)).toEqual([early.id, running.id]);
+      });
+    });
+
+    describe('results past retention', () => {
+      it('lists SUCCESS tasks past retainUntil until they are marked deleted', async () => {
+        const a = await createTask(fx.store, { createdAt: T0 });
+        const b = await createTask(fx.store, { createdAt: T0 + 1 });
+        for (const retainUntil of [T0 + 1000, T0 + 2000]) {
+          const lease = await claim(T0 + 10);
+          await fx.queue.complete(
+            lease!,
+            { outputKey: `results/${lease!.taskId}.mp4`, video: VIDEO, retainUntil },
+            T0 + 20,
+          );
+        }
+        await createTask(fx.store, { createdAt: T0 + 2 });
+
+        expect(await fx.store.expiredResults(T0 + 1000, 10)).toEqual([]);
+        expect((await fx.store.expiredResults(T0 + 1001, 10)).map((t) => t.id)).toEqual([a.id]);
+        const both = await fx.store.expiredResults(T0 + 5000, 10);
+        expect(both.map((t) => t.id)).toEqual([a.id, b.id]);
+        expect(both[0]?.outputKey).toBe(`results/${a.id}.mp4`);
+        expect(await fx.store.expiredResults(T0 + 5000, 1)).toHaveLength(1);
+
+        await fx.store.markResultDeleted(a.id, T0 + 5000);
+        await fx.store.markResultDeleted(a.id, T0 + 6000);
+        expect((await fx.store.get(a.id))?.resultDeletedAt).toBe(T0 + 5000);
+        expect((await fx.store.expiredResults(T0 + 7000, 10)).map((t) => t.id)).toEqual([b.id]);
+      });
+    });
+  });
+}
