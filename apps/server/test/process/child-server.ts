@@ -1,5 +1,5 @@
 /** Runs `vidforge serve` as a child process, the way an operator does, for crash and signal tests. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { FAST_SETTINGS } from '../support/index.ts';
 
@@ -38,4 +38,17 @@ export async function spawnServer(env: Record<string, string>): Promise<ChildSer
     child.on('exit', () => reject(new Error(`server exited:\n${output}`)));
   });
   return { child, url, output: () => output, exited };
+}
+
+/**
+ * Before the server's first start: an endpoint on the test engine and a key for it, made with the
+ * admin commands, so first-run bootstrap creates nothing else.
+ */
+export function prepareTestAccess(dataDir: string, path = 'testengine'): { endpointPath: string; key: string } {
+  const env = { ...process.env, VIDFORGE_DATA_DIR: dataDir, VIDFORGE_ENABLE_TEST_ENGINE: 'true' };
+  const run = (args: string[]) =>
+    JSON.parse(execFileSync(process.execPath, [BIN, ...args, '--json'], { env }).toString());
+  const endpoint = run(['endpoints', 'create', '--engine', 'test', '--path', path]);
+  const { key } = run(['keys', 'create', '--endpoint', endpoint.path]);
+  return { endpointPath: endpoint.path, key };
 }

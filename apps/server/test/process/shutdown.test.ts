@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/index.ts';
-import { spawnServer } from './child-server.ts';
+import { prepareTestAccess, spawnServer } from './child-server.ts';
 
 const dirs: { remove(): Promise<void> }[] = [];
 afterAll(async () => {
@@ -19,25 +19,15 @@ describe('SIGTERM', () => {
   it('drains requests, releases running tasks and exits within the grace period', async () => {
     const dir = await tempDir();
     dirs.push(dir);
-    const { execFileSync } = await import('node:child_process');
-    const bin = join(import.meta.dirname, '../../../cli/bin/vidforge.js');
-    const env = { ...process.env, VIDFORGE_DATA_DIR: dir.path, VIDFORGE_ENABLE_TEST_ENGINE: 'true' };
-    const endpoint = JSON.parse(
-      execFileSync(process.execPath, [bin, 'endpoints', 'create', '--engine', 'test', '--json'], { env }).toString(),
-    );
-    const own = JSON.parse(
-      execFileSync(process.execPath, [bin, 'keys', 'create', '--endpoint', endpoint.path, '--json'], {
-        env,
-      }).toString(),
-    ).key as string;
+    const { endpointPath, key } = prepareTestAccess(dir.path);
     const server = await spawnServer({
       VIDFORGE_DATA_DIR: dir.path,
       VIDFORGE_SHUTDOWN_GRACE_MS: '500',
       VIDFORGE_LEASE_MS: '60000',
       VIDFORGE_WORKERS: '1',
     });
-    const headers = { authorization: `Bearer ${own}`, 'content-type': 'application/json' };
-    const base = `${server.url}/v1/ai/${endpoint.path}/video`;
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const base = `${server.url}/v1/ai/${endpointPath}/video`;
     const { taskId } = (await (
       await fetch(`${base}/generate`, {
         method: 'POST',
@@ -52,7 +42,7 @@ describe('SIGTERM', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     // A request whose body is still arriving when the signal lands is in flight: it must finish.
-    const inFlight = slowPost(`${base}/generate`, own, JSON.stringify({ prompt: 'test: steps=1' }));
+    const inFlight = slowPost(`${base}/generate`, key, JSON.stringify({ prompt: 'test: steps=1' }));
     await new Promise((r) => setTimeout(r, 150));
     const started = Date.now();
     server.child.kill('SIGTERM');
