@@ -48,6 +48,13 @@ describe('a signed URL', () => {
     }
   });
 
+  it('honours If-Range: a matching ETag gets the range, another gets the whole file', async () => {
+    const etag = (await get(task.mediaUrl)).headers.get('etag')!;
+    expect(etag).toMatch(/^"[^"]+"$/);
+    expect((await get(task.mediaUrl, { range: 'bytes=0-9', 'if-range': etag })).status).toBe(206);
+    expect((await get(task.mediaUrl, { range: 'bytes=0-9', 'if-range': '"stale"' })).status).toBe(200);
+  });
+
   it('answers 416 to an unsatisfiable range and ignores multi-ranges', async () => {
     const beyond = await get(task.mediaUrl, { range: `bytes=${SIZE}-` });
     expect(beyond.status).toBe(416);

@@ -57,10 +57,11 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps)
     const info = await deps.blobs.stat(task.outputKey);
     if (!info) return sendError(reply, new ApiError('MEDIA_GONE', 'This result is no longer available'));
 
+    const etag = `"${info.etag}"`;
     reply
       .header('accept-ranges', 'bytes')
       .header('content-type', 'video/mp4')
-      .header('etag', info.etag)
+      .header('etag', etag)
       .header('last-modified', new Date(info.modifiedAt).toUTCString())
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'no-referrer')
@@ -68,7 +69,8 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps)
       .header('cache-control', 'private, max-age=300');
 
     const ifRange = request.headers['if-range'];
-    const rangeHeader = ifRange === undefined || ifRange === info.etag ? request.headers.range : undefined;
+    // If-Range with another validator means the client's partial copy is stale: send it all.
+    const rangeHeader = ifRange === undefined || ifRange === etag ? request.headers.range : undefined;
     const range = parseRange(rangeHeader, info.size);
     if (range.kind === 'unsatisfiable') {
       reply.header('content-range', `bytes */${info.size}`);
