@@ -7,6 +7,10 @@ export const EXIT = {
   auth: 4,
   taskFailed: 5,
   timeout: 6,
+  /** The task (or the endpoint, for this key) does not exist. */
+  notFound: 7,
+  /** The server could not be reached, or stayed overloaded (5xx, 429) through the retries. */
+  unavailable: 8,
   interrupted: 130,
 } as const;
 

@@ -1,39 +1,79 @@
-/** `vidforge`: one binary for the server, its admin commands and (later) the API client. */
-import { AdminError, ConfigError } from '@vidforge/server/admin';
+/** `vidforge`: one binary for the server, its admin commands and the API client. */
 import { CliError, EXIT } from './cli-error.ts';
-import { ENDPOINTS_HELP, endpoints, KEYS_HELP, keys } from './commands/admin.ts';
-import { SERVE_HELP, serve } from './commands/serve.ts';
 
-const HELP = `vidforge: self-hosted video generation
+type Command = (argv: string[]) => Promise<void>;
+
+// Loaded on use: client commands never load the server (fastify, SQLite, ...), so they start quickly.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./commands/serve.ts')).serve,
+  endpoints: async () => (await import('./commands/admin.ts')).endpoints,
+  keys: async () => (await import('./commands/admin.ts')).keys,
+  generate: async () => (await import('./commands/submit.ts')).generate,
+  upscale: async () => (await import('./commands/submit.ts')).upscale,
+  extend: async () => (await import('./commands/submit.ts')).extend,
+  status: async () => (await import('./commands/tasks.ts')).status,
+  wait: async () => (await import('./commands/tasks.ts')).wait,
+  cancel: async () => (await import('./commands/tasks.ts')).cancel,
+  list: async () => (await import('./commands/tasks.ts')).list,
+  download: async () => (await import('./commands/tasks.ts')).download,
+  login: async () => (await import('./commands/login.ts')).login,
+  logout: async () => (await import('./commands/login.ts')).logout,
+};
+
+async function help(): Promise<string> {
+  const [{ SERVE_HELP }, { ENDPOINTS_HELP, KEYS_HELP }, { SUBMIT_HELP }, { TASKS_HELP }, { LOGIN_HELP }] =
+    await Promise.all([
+      import('./commands/serve.ts'),
+      import('./commands/admin.ts'),
+      import('./commands/submit.ts'),
+      import('./commands/tasks.ts'),
+      import('./commands/login.ts'),
+    ]);
+  return `vidforge: self-hosted video generation
 
 Server:
 ${SERVE_HELP.split('\n')[0]}
 ${ENDPOINTS_HELP}
 ${KEYS_HELP}
 
-Every admin command takes --config FILE and reads the same VIDFORGE_* settings as the server.`;
+Every admin command takes --config FILE and reads the same VIDFORGE_* settings as the server.
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { serve, endpoints, keys };
+Client:
+${SUBMIT_HELP}
+${TASKS_HELP}
+${LOGIN_HELP}
+
+Client commands connect with --base-url/--endpoint/--key, VIDFORGE_BASE_URL/VIDFORGE_ENDPOINT/
+VIDFORGE_ACCESS_KEY or the profile saved by \`vidforge login\`; --json (or a non-terminal stdout)
+prints JSON only. \`vidforge COMMAND --help\` shows more.
+Exit codes: 0 ok, 1 error, 2 usage, 3 config, 4 auth, 5 task failed, 6 timeout, 7 not found,
+8 server unavailable, 130 interrupted.`;
+}
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${HELP}\n`);
+    process.stdout.write(`${await help()}\n`);
     return;
   }
-  const command = COMMANDS[name];
-  if (!command) throw new CliError(`unknown command "${name}"; run \`vidforge --help\``, EXIT.usage);
-  await command(rest);
+  const load = COMMANDS[name];
+  if (!load) throw new CliError(`unknown command "${name}"; run \`vidforge --help\``, EXIT.usage);
+  await (await load())(rest);
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
+main(process.argv.slice(2)).catch(async (error: unknown) => {
+  if (error instanceof CliError) {
+    process.stderr.write(`vidforge: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
+  const { AdminError, ConfigError } = await import('@vidforge/server/admin');
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(EXIT.config);
   }
-  if (error instanceof CliError || error instanceof AdminError) {
+  if (error instanceof AdminError) {
     process.stderr.write(`vidforge: ${error.message}\n`);
-    process.exit(error instanceof CliError ? error.exitCode : EXIT.failure);
+    process.exit(EXIT.failure);
   }
   process.stderr.write(`vidforge: ${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(EXIT.failure);

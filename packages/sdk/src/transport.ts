@@ -146,5 +146,6 @@ export class Transport {
 function messageOf(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const base = error instanceof Error ? error.message : String(error);
-  return cause?.code ? `${base} (${cause.code})` : base;
+  if (cause?.code) return `${base} (${cause.code})`;
+  return cause?.message ? `${base}: ${cause.message}` : base;
 }
