@@ -8,8 +8,14 @@ import { runMediaProcess } from './media-process.ts';
 
 export interface VideoStreamInfo {
   codec: string;
+  /** Coded size, as stored. */
   width: number;
   height: number;
+  /** Quarter turns a player applies (phone videos), in degrees; ffmpeg applies it when transcoding. */
+  rotation: number;
+  /** Size as shown, after rotation. */
+  displayWidth: number;
+  displayHeight: number;
   /** Frames per second as a rational string ffmpeg accepts back, e.g. "30000/1001". */
   fpsRational: string;
   fps: number;
@@ -111,6 +117,8 @@ interface FfprobeStream {
   sample_rate?: string;
   channels?: number;
   disposition?: { attached_pic?: number };
+  side_data_list?: { rotation?: number }[];
+  tags?: { rotate?: string };
 }
 
 interface FfprobeJson {
@@ -130,6 +138,13 @@ function parseRational(text: string | undefined): { text: string; value: number 
   return Number.isFinite(value) && value > 0 ? { text, value } : null;
 }
 
+/** From the display matrix, or the `rotate` tag of older files; only 0/90/180/270 matter. */
+function rotationOf(stream: FfprobeStream): number {
+  const matrix = stream.side_data_list?.find((entry) => typeof entry.rotation === 'number')?.rotation;
+  const degrees = matrix ?? Number(stream.tags?.rotate ?? 0);
+  return Number.isFinite(degrees) ? (((Math.round(degrees / 90) * 90) % 360) + 360) % 360 : 0;
+}
+
 function describe(json: FfprobeJson): MediaDescription {
   const streams = json.streams ?? [];
   const videos = streams.filter((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
@@ -138,6 +153,8 @@ function describe(json: FfprobeJson): MediaDescription {
   const a = audios[0];
   // avg_frame_rate is the real rate; r_frame_rate can be a timebase artefact (e.g. 90000/1).
   const rate = parseRational(v?.avg_frame_rate) ?? parseRational(v?.r_frame_rate);
+  const rotation = v ? rotationOf(v) : 0;
+  const quarterTurn = Math.abs(rotation) % 180 === 90;
   return {
     container: json.format?.format_name ?? '',
     durationSeconds: positive(json.format?.duration) ?? positive(v?.duration),
@@ -149,6 +166,9 @@ function describe(json: FfprobeJson): MediaDescription {
           codec: v.codec_name ?? '',
           width: v.width ?? 0,
           height: v.height ?? 0,
+          rotation,
+          displayWidth: (quarterTurn ? v.height : v.width) ?? 0,
+          displayHeight: (quarterTurn ? v.width : v.height) ?? 0,
           fpsRational: rate?.text ?? '0/1',
           fps: rate?.value ?? 0,
           frameCount: positive(v.nb_frames),

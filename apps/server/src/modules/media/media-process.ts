@@ -94,8 +94,17 @@ function killGroup(child: ChildProcess): void {
 export function runMediaProcess(binary: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
+  // Resolved here because through setpriv a missing binary would only show as exit code 127.
+  const executable = findOnPath(binary);
+  if (!executable) {
+    return Promise.reject(
+      new MediaProcessError('spawn', `cannot start ${binary}: not found or not executable`, null, ''),
+    );
+  }
   const setpriv = findSetpriv();
-  const [command, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, [...args]];
+  const [command, argv] = setpriv
+    ? [setpriv, ['--pdeathsig', 'KILL', '--', executable, ...args]]
+    : [executable, [...args]];
 
   return new Promise<RunResult>((resolve, reject) => {
     const child = spawn(command, argv, {

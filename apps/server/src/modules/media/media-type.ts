@@ -72,3 +72,8 @@ function matroskaDocType(head: Uint8Array): string | null {
 export function describeKind(kind: SourceKind): string {
   return kind === 'image' ? 'an image (JPEG, PNG or WebP)' : 'a video (MP4, MOV, WebM or Matroska)';
 }
+
+/** The type a fetched source was sniffed as, from its recorded content type. */
+export function mediaTypeForContentType(contentType: string): MediaType | null {
+  return Object.values(TYPES).find((type) => type.contentType === contentType) ?? null;
+}

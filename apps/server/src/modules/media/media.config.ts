@@ -33,7 +33,7 @@ const allowlist = z
     }
   });
 
-export const MediaConfigSchema = z.object({
+export const MediaConfigSchema = z.strictObject({
   /** Non-public addresses and extra ports sources may be fetched from; empty: public hosts on 80/443 only. */
   fetchAllow: allowlist,
   /** Whole download, from connect to the last byte. */
