@@ -2,9 +2,10 @@
  * The preview engine on source media: image-to-video, upscale and extend, checked with ffprobe and
  * by comparing pictures roughly (downscaled grey frames).
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/engines/engine.ts';
-import { type Fixtures, ffmpeg, makeFixtures } from '../media/fixtures.ts';
+import { type Fixtures, ffmpeg, makeFixtures, withExifOrientation } from '../media/fixtures.ts';
 import { generateRequest, grayFrame, meanAbsDiff, probe, removeWorkDirs, runPreview } from './preview-helpers.ts';
 
 let fixtures: Fixtures;
@@ -52,6 +53,25 @@ describe('image to video', () => {
       expect(meanAbsDiff(last, expected)).toBeGreaterThan(3 * Math.max(1, meanAbsDiff(first, expected)));
     },
   );
+
+  // ffmpeg (5.1 too) reads the EXIF orientation of JPEGs and turns them upright on decode.
+  it('turns a phone photo upright from its EXIF orientation', async () => {
+    const rotated = `${fixtures.dir}/rotated.jpg`;
+    await writeFile(rotated, withExifOrientation(new Uint8Array(await readFile(fixtures.jpeg)), 6));
+    const result = await runPreview(
+      generateRequest('upright', { aspectRatio: '9:16', seed: 5 }, 'https://example.com/a'),
+      {
+        source: { path: rotated, kind: 'image', contentType: 'image/jpeg' },
+      },
+    );
+    const size = { width: 36, height: 64 };
+    const first = await grayFrame(result.output.path, { ...size, index: 0 });
+    // Orientation 6: the stored picture is shown turned a quarter clockwise, 180×320, which is 9:16.
+    const upright = await grayFrame(fixtures.jpeg, { ...size, filter: 'transpose=clock' });
+    const sideways = await grayFrame(fixtures.jpeg, { ...size, filter: 'crop=100:178' });
+    expect(meanAbsDiff(first, upright)).toBeLessThan(3);
+    expect(meanAbsDiff(first, sideways)).toBeGreaterThan(20);
+  });
 });
 
 describe('upscale', () => {

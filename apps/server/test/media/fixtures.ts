@@ -85,3 +85,23 @@ export function hlsPlaylist(...segments: string[]): string {
   lines.push('#EXT-X-ENDLIST', '');
   return lines.join('\n');
 }
+
+/** The JPEG with an APP1 Exif segment (big- or little-endian TIFF) carrying the orientation tag. */
+export function withExifOrientation(jpeg: Uint8Array, orientation: number, littleEndian = false): Uint8Array {
+  const tiff = new Uint8Array(26);
+  const view = new DataView(tiff.buffer);
+  tiff.set(littleEndian ? [0x49, 0x49] : [0x4d, 0x4d]);
+  view.setUint16(2, 42, littleEndian);
+  view.setUint32(4, 8, littleEndian); // IFD0 right after the header
+  view.setUint16(8, 1, littleEndian); // one entry
+  view.setUint16(10, 0x0112, littleEndian); // Orientation
+  view.setUint16(12, 3, littleEndian); // SHORT
+  view.setUint32(14, 1, littleEndian);
+  view.setUint16(18, orientation, littleEndian);
+  view.setUint32(22, 0, littleEndian); // no next IFD
+  const payload = new Uint8Array([...new TextEncoder().encode('Exif'), 0, 0, ...tiff]);
+  const segment = new Uint8Array(4 + payload.length);
+  segment.set([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 0xff]);
+  segment.set(payload, 4);
+  return new Uint8Array([...jpeg.subarray(0, 2), ...segment, ...jpeg.subarray(2)]);
+}
