@@ -1,0 +1,73 @@
+/**
+ * Closed-loop HTTP load with autocannon, bounded in time. autocannon's own histogram keeps whole
+ * milliseconds, too coarse for a route that answers in 0.2 ms, so every 2xx response time (a float
+ * from process.hrtime) is also kept here and the percentiles are computed from those.
+ */
+import autocannon, { type Result } from 'autocannon';
+import { summarize } from './stats.ts';
+
+export interface LoadOptions {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  connections: number;
+  durationS: number;
+  /** A first run whose figures are thrown away: JIT, connection setup, caches. */
+  warmupS?: number;
+}
+
+export interface LoadResult {
+  /** Successful responses per second. */
+  rps: number;
+  /** Milliseconds, successful responses only. */
+  p50: number;
+  p99: number;
+  mean: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** Bounds the memory of one run; at 50k req/s a 10 s run stays below it. */
+const MAX_SAMPLES = 1_000_000;
+
+function run(options: LoadOptions, durationS: number, samples: Float64Array | null) {
+  let count = 0;
+  return new Promise<{ result: Result; count: number }>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: options.url,
+        method: options.method ?? 'GET',
+        headers: options.headers ?? {},
+        ...(options.body === undefined ? {} : { body: options.body }),
+        connections: options.connections,
+        duration: durationS,
+        timeout: 10,
+        pipelining: 1,
+      },
+      (error, result) => (error ? reject(error) : resolve({ result, count })),
+    );
+    if (samples) {
+      instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+        if (statusCode >= 200 && statusCode < 300 && count < MAX_SAMPLES) samples[count++] = responseTime;
+      });
+    }
+  });
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  if (options.warmupS) await run(options, options.warmupS, null);
+  const samples = new Float64Array(MAX_SAMPLES);
+  const { result, count } = await run(options, options.durationS, samples);
+  const latency = summarize(samples.subarray(0, count));
+  return {
+    rps: result['2xx'] / result.duration,
+    p50: latency.p50,
+    p99: latency.p99,
+    mean: latency.mean,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}

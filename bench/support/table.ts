@@ -1,0 +1,102 @@
+/**
+ * The bench's one result shape: families of rows, each row one metric of one case with its baseline
+ * from the same run. Printed as a Markdown table (so a run can be pasted into docs/performance.md
+ * as is) and written as JSON.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+export interface Row {
+  /** What was measured, e.g. "GET task, c=16". */
+  case: string;
+  /** e.g. "req/s", "p99". */
+  metric: string;
+  unit: string;
+  value: number;
+  /** The same metric for the family's baseline, measured in the same run; null when it has none. */
+  baseline: number | null;
+}
+
+export interface Family {
+  id: string;
+  title: string;
+  /** What the baseline is, in words; null when the family's figures are absolute only. */
+  baseline: string | null;
+  rows: Row[];
+  /** Anything a reader needs to interpret the rows (sample counts, settings, errors seen). */
+  notes: string[];
+}
+
+export interface BenchReport {
+  version: 1;
+  mode: 'full' | 'quick';
+  startedAt: string;
+  durationSeconds: number;
+  machine: Record<string, string | number | boolean>;
+  families: Family[];
+}
+
+/** Vidforge ÷ baseline: above 1 means more of the metric (faster for req/s, slower for latency). */
+export function ratioOf(row: Row): number | null {
+  if (row.baseline === null || !Number.isFinite(row.baseline) || row.baseline === 0) return null;
+  return row.value / row.baseline;
+}
+
+export function formatNumber(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return '—';
+  const abs = Math.abs(value);
+  if (abs >= 100) return Math.round(value).toString();
+  if (abs >= 10) return value.toFixed(1);
+  if (abs >= 1) return value.toFixed(2);
+  if (abs === 0) return '0';
+  return value.toFixed(3);
+}
+
+export function formatRatio(ratio: number | null): string {
+  return ratio === null ? '—' : `${ratio >= 10 ? ratio.toFixed(1) : ratio.toFixed(2)}×`;
+}
+
+/** One Markdown table for every family, columns padded so it also reads well in a terminal. */
+export function renderTable(families: readonly Family[]): string {
+  const header = ['Family', 'Case', 'Metric', 'Vidforge', 'Baseline', 'Ratio'];
+  const lines: string[][] = [];
+  for (const family of families) {
+    for (const row of family.rows) {
+      lines.push([
+        family.title,
+        row.case,
+        `${row.metric} (${row.unit})`,
+        formatNumber(row.value),
+        formatNumber(row.baseline),
+        formatRatio(ratioOf(row)),
+      ]);
+    }
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const numeric = new Set([3, 4, 5]);
+  const render = (cells: string[]) =>
+    `| ${cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (numeric.has(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  return [render(header), rule, ...lines.map(render)].join('\n');
+}
+
+/** What each family's baseline is and its notes, printed under the table. */
+export function renderLegend(families: readonly Family[]): string {
+  const out: string[] = [];
+  for (const family of families) {
+    out.push(`- ${family.title}: ${family.baseline ? `baseline = ${family.baseline}` : 'absolute figures'}`);
+    for (const note of family.notes) out.push(`  - ${note}`);
+  }
+  return out.join('\n');
+}
+
+export async function writeReport(path: string, report: BenchReport): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const rows = (family: Family) => family.rows.map((row) => ({ ...row, ratio: ratioOf(row) }));
+  const json = { ...report, families: report.families.map((f) => ({ ...f, rows: rows(f) })) };
+  // NaN and Infinity are not JSON; a failed figure is written as null and shows as "—".
+  await writeFile(
+    path,
+    `${JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`,
+  );
+}
