@@ -95,17 +95,17 @@ export function createSafeFetcher(options: SafeFetcherOptions): SourceFetcher {
             throw sourceTooLarge(kind, maxBytes);
           }
           phase = 'body';
-          const type = await download(response.body, partPath, kind, maxBytes);
+          const downloaded = await download(response.body, partPath, kind, maxBytes);
           phase = 'inspect';
-          const path = join(dir, `source-${randomUUID()}.${type.type.extension}`);
+          const path = join(dir, `source-${randomUUID()}.${downloaded.type.extension}`);
           await rename(partPath, path);
           try {
-            await inspectMedia(path, type.type, config, signal);
+            await inspectMedia(path, downloaded.type, config, signal);
           } catch (error) {
             await rm(path, { force: true });
             throw error;
           }
-          return { path, kind, contentType: type.type.contentType, size: type.size };
+          return { path, kind, contentType: downloaded.type.contentType, size: downloaded.size };
         }
       } catch (error) {
         await rm(partPath, { force: true });
