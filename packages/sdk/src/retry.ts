@@ -13,6 +13,8 @@ export function parseRetryAfter(headers: Headers, now = Date.now()): number | un
   const value = headers.get('retry-after')?.trim();
   if (!value) return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  // An HTTP date always has a month or weekday name; without one, Date.parse would read "-1" as 2001.
+  if (!/[A-Za-z]/.test(value)) return undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

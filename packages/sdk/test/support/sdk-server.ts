@@ -1,0 +1,50 @@
+/** A real test server plus SDK clients for it (and for a fault proxy in front of it). */
+
+import { Vidforge, type VidforgeOptions } from '@vidforge/sdk/node';
+import { startTestServer, type TestServer } from '@vidforge/server/testing';
+
+/** Polling settings that keep waits in tests short. */
+export const FAST_POLL = { pollIntervalMs: 20, maxPollIntervalMs: 100 } as const;
+
+export interface SdkServer {
+  server: TestServer;
+  /** A client on the server's `test` engine endpoint. */
+  client(overrides?: Partial<VidforgeOptions>): Vidforge;
+  stop(): Promise<void>;
+}
+
+export async function startSdkServer(options: Parameters<typeof startTestServer>[0] = {}): Promise<SdkServer> {
+  const server = await startTestServer(options);
+  return {
+    server,
+    client: (overrides = {}) =>
+      new Vidforge({
+        baseUrl: server.basePath,
+        endpointPath: server.endpointPath,
+        accessKey: server.key,
+        retryBaseMs: 20,
+        retryMaxMs: 100,
+        ...overrides,
+      }),
+    stop: () => stopServer(server),
+  };
+}
+
+/** A prompt for the test engine: `steps` progress steps of `stepMs` each. */
+export const slowPrompt = (steps: number, stepMs: number) => `test: steps=${steps} stepMs=${stepMs}`;
+
+/**
+ * Stops the server even when a client holds a connection that never sent a request. Node's fetch
+ * (undici) opens such a connection right after a request is aborted mid-response, and the server's
+ * stop() waits for it: Node's closeIdleConnections() skips connections without a first request.
+ * That is a server shutdown bug (reported); tests that abort requests must not hang on it.
+ */
+export async function stopServer(server: TestServer): Promise<void> {
+  const stopping = server.stop();
+  const sweep = setInterval(() => server.server.app.server.closeAllConnections(), 50);
+  try {
+    await stopping;
+  } finally {
+    clearInterval(sweep);
+  }
+}
