@@ -14,6 +14,8 @@ import { parseArgs } from 'node:util';
 import { apiFamily } from './families/api.ts';
 import { dispatchFamily } from './families/dispatch.ts';
 import { durabilityFamily } from './families/durability.ts';
+import { mediaFamily } from './families/media.ts';
+import { memoryFamily } from './families/memory.ts';
 import { queueFamily } from './families/queue.ts';
 import type { BenchContext } from './support/context.ts';
 import { describeMachine } from './support/machine.ts';
@@ -24,6 +26,8 @@ const FAMILIES: Record<string, (ctx: BenchContext) => Promise<Family>> = {
   api: apiFamily,
   dispatch: dispatchFamily,
   queue: queueFamily,
+  media: mediaFamily,
+  memory: memoryFamily,
   durability: durabilityFamily,
 };
 
