@@ -10,6 +10,7 @@ import { createFsBlobStore } from './adapters/blob-fs/fs-blob-store.ts';
 import { openSqliteAdapters } from './adapters/sqlite/index.ts';
 import { type App, buildApp } from './app.ts';
 import type { ServerConfig } from './config/config.schema.ts';
+import { defaultPublicUrl } from './config/load-config.ts';
 import { EngineRegistry } from './engines/engine.ts';
 import { createPreviewEngine } from './engines/preview/preview-engine.ts';
 import { createTestEngine } from './engines/test/test-engine.ts';
@@ -31,6 +32,8 @@ export interface RunningServer {
   app: App['app'];
   /** Where it listens, e.g. http://127.0.0.1:8080 */
   url: string;
+  /** The origin used in media URLs (configured, or `url`). */
+  publicUrl: string;
   config: ServerConfig;
   bootstrap: BootstrapResult;
   log: Logger;
@@ -88,11 +91,13 @@ export async function startServer(
     log,
   });
   const onFinished = (taskId: string) => workers.abort(taskId);
+  // Known only after listen() when not configured (port 0 picks a free port).
+  let publicUrl = config.publicUrl ?? '';
   const tasksService = createTasksService({
     store,
     queue,
     clock,
-    view: createTaskView({ signer, publicUrl: config.publicUrl, mediaUrlTtlMs: config.mediaUrlTtlMs }),
+    view: createTaskView({ signer, publicUrl: () => publicUrl, mediaUrlTtlMs: config.mediaUrlTtlMs }),
     taskTimeoutMs: config.taskTimeoutMs,
     maxAttempts: config.maxAttempts,
     idempotencyTtlMs: config.idempotencyTtlMs,
@@ -132,12 +137,17 @@ export async function startServer(
   await reaper.tick();
   const stopReaper = reaper.start(config.reaperIntervalMs);
   workers.start();
-  const url = await app.listen({ host: config.host, port: config.port });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = defaultPublicUrl(config.host, port);
+  publicUrl = config.publicUrl ?? url;
 
   let stopping: Promise<void> | null = null;
   return {
     app,
     url,
+    publicUrl,
     config,
     bootstrap,
     log,
