@@ -35,11 +35,12 @@ describe('retries', () => {
   });
 
   it('retries a 429 with an HTTP-date Retry-After, and 5xx without one using backoff', async () => {
-    const soon = new Date(Date.now() + 1000).toUTCString();
+    // A date just past means "retry now" (parsing future dates is covered in backoff.test.ts).
+    const past = new Date(Date.now() - 1000).toUTCString();
     proxy.inject({
       method: 'GET',
       path: LIST,
-      fault: { kind: 'respond', status: 429, headers: { 'retry-after': soon } },
+      fault: { kind: 'respond', status: 429, headers: { 'retry-after': past } },
     });
     proxy.inject({ method: 'GET', path: LIST, fault: { kind: 'respond', status: 500 } });
     const page = await env.client({ baseUrl: proxy.basePath }).listTasksPage();

@@ -1,6 +1,5 @@
 /** `vidforge status | wait | cancel | list | download`: commands on existing tasks. */
-import { LIST_LIMIT_MAX, TASK_STATUSES, type TaskStatus } from '@vidforge/contract';
-import type { Task } from '@vidforge/sdk';
+import type { Task, TaskStatus } from '@vidforge/sdk';
 import { parse } from '../args.ts';
 import { usageError } from '../cli-error.ts';
 import { awaitTask, interruptible, reportSaved, saveMedia } from '../client/await-task.ts';
@@ -78,7 +77,9 @@ export async function download(argv: string[]): Promise<void> {
   });
 }
 
-function listQuery(values: { status?: string; limit?: string; cursor?: string }) {
+async function listQuery(values: { status?: string; limit?: string; cursor?: string }) {
+  // Loaded here: the contract pulls in zod, which the other task commands do not need at startup.
+  const { LIST_LIMIT_MAX, TASK_STATUSES } = await import('@vidforge/contract');
   const status = values.status?.toUpperCase();
   if (status !== undefined && !(TASK_STATUSES as readonly string[]).includes(status)) {
     throw usageError(`--status: must be one of ${TASK_STATUSES.join(', ')}`);
@@ -100,7 +101,7 @@ export async function list(argv: string[]): Promise<void> {
     all: { type: 'boolean' },
   });
   if (help(values)) return;
-  const query = listQuery(values);
+  const query = await listQuery(values);
   await withClient(values, async (client, mode) => {
     let page: { tasks: Task[]; nextCursor: string | null };
     if (values.all) {

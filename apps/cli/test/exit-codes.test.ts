@@ -1,0 +1,120 @@
+/** Exit codes and error output of the client commands; the access key never appears in any output. */
+import { startTestServer, type TestServer, tempDir } from '@vidforge/server/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../src/cli-error.ts';
+import { baseEnv, type CliResult, runCli, serverEnv } from './support/run-cli.ts';
+
+let server: TestServer;
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let env: Record<string, string | undefined>;
+const outputs: CliResult[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer();
+  dir = await tempDir('vidforge-cli-exit-');
+  env = { ...baseEnv(dir.path), ...serverEnv(server) };
+});
+afterAll(async () => {
+  // Whatever the command and outcome, the key was never printed.
+  for (const result of outputs) expect(result.stdout + result.stderr).not.toContain(server.key);
+  await server.stop();
+  await dir.remove();
+});
+
+async function vidforge(args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<CliResult> {
+  const result = await runCli(args, { env: { ...env, ...extraEnv }, cwd: dir.path });
+  outputs.push(result);
+  return result;
+}
+
+async function taskCount(): Promise<number> {
+  return (await server.call('GET', '/video/tasks?limit=100')).body.tasks.length;
+}
+
+describe('exit codes', () => {
+  it('usage (2): bad flag values are caught with the contract rules before anything is sent', async () => {
+    const before = await taskCount();
+    // A sample per kind; request-flags.test.ts covers every flag rule in-process.
+    const cases: [string[], RegExp][] = [
+      [['generate', 'x', '--duration', '3'], /--duration: must be one of 2, 4, 8/],
+      [['generate', 'x', '--seed', '-2'], /--seed: /],
+      [['generate', 'x', '--bogus'], /Unknown option '--bogus'/],
+      [['upscale', 'not a url'], /source video URL: must be an absolute http or https URL/],
+      [['list', '--status', 'DONE'], /--status: must be one of/],
+      [['wait', 'someTaskId000000000', '--timeout', 'soon'], /--timeout: expected a number of seconds/],
+      [['status'], /needs a task id/],
+      [['frobnicate'], /unknown command "frobnicate"/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => vidforge(args)));
+    results.forEach((result, i) => {
+      expect(result.code, cases[i]![0].join(' ')).toBe(EXIT.usage);
+      expect(result.stderr).toMatch(cases[i]![1]);
+      expect(result.stdout).toBe('');
+    });
+    expect(await taskCount()).toBe(before);
+  });
+
+  it('config (3), auth (4), not found (7) and unavailable (8)', async () => {
+    const [config, badUrl, auth, notFound, wrongEndpoint, down] = await Promise.all([
+      vidforge(['list'], { VIDFORGE_BASE_URL: undefined }),
+      vidforge(['list'], { VIDFORGE_BASE_URL: 'localhost:8080' }),
+      vidforge(['list', '--json'], { VIDFORGE_ACCESS_KEY: 'not-the-key' }),
+      vidforge(['status', 'unknownTask00000000000']),
+      vidforge(['list'], { VIDFORGE_ENDPOINT: 'not-an-endpoint' }),
+      vidforge(['list'], { VIDFORGE_BASE_URL: 'http://127.0.0.1:9/v1/ai' }),
+    ]);
+    expect(config.code).toBe(EXIT.config);
+    expect(config.stderr).toMatch(/missing the base URL/);
+    expect(badUrl.code).toBe(EXIT.config);
+    expect(auth.code).toBe(EXIT.auth);
+    expect(auth.stderr).toMatch(/UNAUTHORIZED/);
+    expect(JSON.parse(auth.stdout).error).toMatchObject({
+      code: 'UNAUTHORIZED',
+      status: 401,
+      requestId: expect.any(String),
+    });
+    expect(notFound.code).toBe(EXIT.notFound);
+    expect(notFound.stderr).toMatch(/TASK_NOT_FOUND/);
+    expect(wrongEndpoint.code).toBe(EXIT.notFound);
+    expect(down.code).toBe(EXIT.unavailable);
+    expect(down.stderr).toMatch(/CONNECTION_ERROR/);
+  });
+
+  it('task failed (5): the failed task is printed and the code is named', async () => {
+    const prompt = 'test: failAttempts=9 retryable=false failCode=SOURCE_INVALID';
+    const result = await vidforge(['generate', prompt, '--wait', '--json']);
+    expect(result.code).toBe(EXIT.taskFailed);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'FAIL', error: { code: 'SOURCE_INVALID' } });
+    expect(result.stderr).toMatch(/failed: .*\(SOURCE_INVALID\)/);
+  });
+
+  it('timeout (6): says how to resume, and the task keeps running', async () => {
+    const { taskId } = JSON.parse((await vidforge(['generate', 'test: steps=40 stepMs=100'])).stdout);
+    const result = await vidforge(['wait', taskId, '--timeout', '0.3']);
+    expect(result.code).toBe(EXIT.timeout);
+    expect(result.stderr).toContain(`Resume with: vidforge wait ${taskId}`);
+    expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'WAIT_TIMEOUT', taskId });
+    expect((await server.call('GET', `/video/tasks/${taskId}`)).body.status).toMatch(/PENDING|IN_PROGRESS/);
+    await server.call('DELETE', `/video/tasks/${taskId}`);
+  });
+
+  it('interrupted (130): SIGINT while waiting leaves the task running and prints how to resume', async () => {
+    const { taskId } = JSON.parse((await vidforge(['generate', 'test: steps=40 stepMs=100'])).stdout);
+    const result = await runCli(['wait', taskId], {
+      env,
+      onSpawn: (child) => setTimeout(() => child.kill('SIGINT'), 600),
+    });
+    outputs.push(result);
+    expect(result.code).toBe(EXIT.interrupted);
+    expect(result.stderr).toContain(`Resume with: vidforge wait ${taskId}`);
+    expect((await server.call('GET', `/video/tasks/${taskId}`)).body.status).toMatch(/PENDING|IN_PROGRESS/);
+    await server.call('DELETE', `/video/tasks/${taskId}`);
+  });
+
+  it('conflict (1): cancelling a finished task', async () => {
+    const task = JSON.parse((await vidforge(['generate', 'quick', '--wait'])).stdout);
+    const result = await vidforge(['cancel', task.taskId]);
+    expect(result.code).toBe(EXIT.failure);
+    expect(result.stderr).toMatch(/TASK_NOT_CANCELLABLE/);
+  });
+});

@@ -1,0 +1,86 @@
+/** Flag values → request bodies, validated with the contract's rules; errors name the flag. */
+import { describe, expect, it } from 'vitest';
+import { parse } from '../src/args.ts';
+import { CliError, EXIT } from '../src/cli-error.ts';
+import { extendBody, generateBody, upscaleBody } from '../src/client/request-flags.ts';
+
+function usage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(EXIT.usage);
+    return (error as Error).message;
+  }
+  throw new Error('expected a usage error');
+}
+
+describe('generate flags', () => {
+  it('builds the body with only what was given', () => {
+    expect(generateBody('a cat', {})).toEqual({ prompt: 'a cat' });
+    expect(
+      generateBody('a cat', {
+        negative: 'dogs',
+        image: 'https://e.com/a.png',
+        seed: '-1',
+        duration: '8',
+        aspect: '3:4',
+      }),
+    ).toEqual({
+      prompt: 'a cat',
+      negativePrompt: 'dogs',
+      config: { sourceImage: 'https://e.com/a.png' },
+      settings: { seed: -1, duration: 8, aspectRatio: '3:4' },
+    });
+  });
+
+  it.each([
+    [{ duration: '3' }, '--duration: must be one of 2, 4, 8'],
+    [{ duration: '4s' }, '--duration: expected an integer, got "4s"'],
+    [{ seed: '1.5' }, '--seed: expected an integer'],
+    [{ seed: '4294967296' }, '--seed: '],
+    [{ aspect: '2:1' }, '--aspect: '],
+    [{ image: 'ftp://e.com/a.png' }, '--image: must use http or https'],
+    [{ image: 'https://user:pw@e.com/a.png' }, '--image: must not contain a user name or password'],
+    [{ negative: 'x'.repeat(2001) }, '--negative: must be at most 2000 characters'],
+  ])('rejects %o', (flags, message) => {
+    expect(usage(() => generateBody('a cat', flags))).toContain(message);
+  });
+
+  it('names every problem at once, and requires a non-empty prompt', () => {
+    const message = usage(() => generateBody('a cat', { duration: '3', aspect: 'wide' }));
+    expect(message).toMatch(/--duration: .*; --aspect: /);
+    expect(usage(() => generateBody('  ', {}))).toContain('the prompt: must not be empty');
+    expect(usage(() => generateBody(undefined, {}))).toContain('needs a prompt');
+  });
+});
+
+describe('upscale and extend flags', () => {
+  it('builds the bodies', () => {
+    expect(upscaleBody('https://e.com/v.mp4')).toEqual({ config: { sourceVideo: 'https://e.com/v.mp4' } });
+    expect(extendBody('https://e.com/v.mp4', { prompt: 'on', seconds: '2', guidance: '7.5', seed: '3' })).toEqual({
+      prompt: 'on',
+      config: { sourceVideo: 'https://e.com/v.mp4', extendDuration: 2 },
+      settings: { seed: 3, guidanceScale: 7.5 },
+    });
+  });
+
+  it('rejects bad values by flag', () => {
+    expect(usage(() => upscaleBody('e.com/v.mp4'))).toContain('the source video URL: ');
+    expect(usage(() => upscaleBody(undefined))).toContain('needs the source video URL');
+    expect(usage(() => extendBody('https://e.com/v.mp4', { seconds: '8' }))).toContain(
+      '--seconds: must be one of 2, 4',
+    );
+    expect(usage(() => extendBody('https://e.com/v.mp4', { guidance: '30' }))).toContain('--guidance: ');
+    expect(usage(() => extendBody('https://e.com/v.mp4', { guidance: 'high' }))).toContain(
+      '--guidance: expected a number',
+    );
+  });
+});
+
+describe('argument parsing', () => {
+  it('takes negative numbers as option values', () => {
+    const { values } = parse(['--seed', '-1', 'x'], { seed: { type: 'string' } }, 1);
+    expect(values.seed).toBe('-1');
+  });
+});
