@@ -81,3 +81,21 @@ describe('on a terminal', () => {
     expect(JSON.parse(machine.output)).toMatchObject({ status: 'SUCCESS' });
   });
 });
+
+describe('login on a terminal', () => {
+  it('asks for the key without echoing it', async () => {
+    const home = await tempDir('vidforge-cli-tty-login-');
+    try {
+      const { code, output } = await runInTerminal(
+        ['login', '--base-url', server.basePath, '--endpoint', server.endpointPath],
+        { env: baseEnv(home.path), keys: `${server.key}\r`, typeWhen: /Access key: / },
+      );
+      expect(code, output).toBe(0);
+      expect(output).toContain('Access key: ');
+      expect(output).toMatch(/Saved profile "default"/);
+      expect(output).not.toContain(server.key);
+    } finally {
+      await home.remove();
+    }
+  });
+});

@@ -11,7 +11,7 @@ export function formatElapsed(ms: number): string {
 
 export function renderLine(task: Task | undefined, elapsedMs: number, columns: number): string {
   const progress = task?.progress ?? 0;
-  const status = (task?.status ?? 'SUBMITTED').padEnd(11);
+  const status = (task?.status ?? 'WAITING').padEnd(11);
   const tail = ` ${String(Math.floor(progress * 100)).padStart(3)}% ${status} ${formatElapsed(elapsedMs)}`;
   const width = Math.max(10, Math.min(40, columns - tail.length - 3));
   const filled = Math.round(progress * width);
