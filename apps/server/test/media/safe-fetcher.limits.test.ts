@@ -121,7 +121,7 @@ describe('limits while downloading', () => {
     expect(error.retryable).toBe(true);
     expect(error.message).toMatch(/did not finish within 1 s/);
     expect(elapsed).toBeGreaterThanOrEqual(750);
-    expect(elapsed).toBeLessThan(2500);
+    expect(elapsed).toBeLessThan(5000); // far below the endless trickle: the deadline fired
     await expectNoLeftovers();
   });
 
@@ -144,7 +144,7 @@ describe('limits while downloading', () => {
     const error = await failure(fetchFrom('/big-declared.png', 'image'));
     expect(error.code).toBe('SOURCE_TOO_LARGE');
     expect(error.message).toMatch(/larger than 20 MiB/);
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(5000); // the 30 MB body is never sent: only refusing early ends this
   });
 
   it('a file over the limit without a declared length is refused', async () => {
