@@ -22,12 +22,13 @@ afterAll(async () => {
 const vidforge = (args: string[]) => runCli(args, { env, cwd: dir.path });
 
 function json(result: CliResult) {
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
+  const why = `exit ${result.code}: ${result.stderr}`;
+  expect(result.stderr, why).toBe('');
+  expect(result.code, why).toBe(0);
   return JSON.parse(result.stdout);
 }
 
-describe('submit commands', () => {
+describe.concurrent('submit commands', () => {
   it('generate sends every flag and prints the task id as JSON (stdout is not a terminal)', async () => {
     const args = ['generate', 'A sunset over the ocean', '--negative', 'dark', '--image', 'https://example.com/a.jpg'];
     const result = await vidforge([...args, '--seed', '42', '--duration', '8', '--aspect', '1:1']);
@@ -74,7 +75,7 @@ describe('submit commands', () => {
   });
 });
 
-describe('task commands', () => {
+describe.concurrent('task commands', () => {
   it('status, wait and download (to a file and to stdout)', async () => {
     const { taskId } = json(await vidforge(['generate', 'test: steps=4 stepMs=30']));
     const waited = json(await vidforge(['wait', taskId]));

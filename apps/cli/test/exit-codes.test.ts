@@ -1,4 +1,5 @@
 /** Exit codes and error output of the client commands; the access key never appears in any output. */
+import { createServer } from 'node:net';
 import { startTestServer, type TestServer, tempDir } from '@vidforge/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../src/cli-error.ts';
@@ -25,6 +26,15 @@ async function vidforge(args: string[], extraEnv: Record<string, string | undefi
   const result = await runCli(args, { env: { ...env, ...extraEnv }, cwd: dir.path });
   outputs.push(result);
   return result;
+}
+
+/** A loopback port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 async function taskCount(): Promise<number> {
@@ -55,13 +65,14 @@ describe('exit codes', () => {
   });
 
   it('config (3), auth (4), not found (7) and unavailable (8)', async () => {
+    const port = await closedPort();
     const [config, badUrl, auth, notFound, wrongEndpoint, down] = await Promise.all([
       vidforge(['list'], { VIDFORGE_BASE_URL: undefined }),
       vidforge(['list'], { VIDFORGE_BASE_URL: 'localhost:8080' }),
       vidforge(['list', '--json'], { VIDFORGE_ACCESS_KEY: 'not-the-key' }),
       vidforge(['status', 'unknownTask00000000000']),
       vidforge(['list'], { VIDFORGE_ENDPOINT: 'not-an-endpoint' }),
-      vidforge(['list'], { VIDFORGE_BASE_URL: 'http://127.0.0.1:9/v1/ai' }),
+      vidforge(['list'], { VIDFORGE_BASE_URL: `http://127.0.0.1:${port}/v1/ai` }),
     ]);
     expect(config.code).toBe(EXIT.config);
     expect(config.stderr).toMatch(/missing the base URL/);
@@ -77,7 +88,7 @@ describe('exit codes', () => {
     expect(notFound.stderr).toMatch(/TASK_NOT_FOUND/);
     expect(wrongEndpoint.code).toBe(EXIT.notFound);
     expect(down.code).toBe(EXIT.unavailable);
-    expect(down.stderr).toMatch(/CONNECTION_ERROR/);
+    expect(down.stderr).toMatch(/ECONNREFUSED.*CONNECTION_ERROR/);
   });
 
   it('task failed (5): the failed task is printed and the code is named', async () => {

@@ -75,7 +75,7 @@ export class Transport {
   /**
    * Sends the call and returns the 2xx response with its body unread. The per-attempt timeout
    * stops once the headers arrive (a large body may take longer); the caller's signal still
-   * covers the body.
+   * covers the body, so its one-shot listener stays until that signal aborts or is collected.
    */
   async stream(call: Call): Promise<Response> {
     return this.#send(call, async (response) => response, true);
