@@ -39,16 +39,16 @@ export interface Connection {
 const pick = (...values: (string | undefined)[]) => values.find((v) => v !== undefined && v.trim() !== '')?.trim();
 
 export async function resolveConnection(values: ConnectionValues, env = process.env): Promise<Connection> {
-  const name = pick(values.profile, env.VIDFORGE_PROFILE) ?? 'default';
+  const explicit = pick(values.profile, env.VIDFORGE_PROFILE);
+  const name = explicit ?? 'default';
   const path = profilePath(env);
-  const needProfile = !(
+  const complete =
     pick(values['base-url'], env.VIDFORGE_BASE_URL) &&
     pick(values.endpoint, env.VIDFORGE_ENDPOINT) &&
-    pick(values.key, env.VIDFORGE_ACCESS_KEY)
-  );
-  const profiles = needProfile || values.profile !== undefined ? (await readProfiles(path)).profiles : {};
-  const profile = profiles[name];
-  if (!profile && (values.profile !== undefined || env.VIDFORGE_PROFILE)) {
+    pick(values.key, env.VIDFORGE_ACCESS_KEY);
+  // The file is read only when something may come from it: flags and environment may say it all.
+  const profile = explicit || !complete ? (await readProfiles(path)).profiles[name] : undefined;
+  if (!profile && explicit) {
     throw new CliError(`no profile "${name}" in ${path}; run \`vidforge login --profile ${name}\``, EXIT.config);
   }
   const baseUrl = pick(values['base-url'], env.VIDFORGE_BASE_URL, profile?.baseUrl);
