@@ -101,7 +101,7 @@ describe.concurrent('task commands', () => {
   });
 
   it('cancel ends a running task as CANCELLED', async () => {
-    const { taskId } = json(await vidforge(['generate', 'test: steps=50 stepMs=100']));
+    const { taskId } = json(await vidforge(['generate', 'test: steps=300 stepMs=100']));
     const task = json(await vidforge(['cancel', taskId]));
     expect(task).toMatchObject({ taskId, status: 'FAIL', error: { code: 'CANCELLED' } });
   });

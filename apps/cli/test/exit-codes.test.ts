@@ -2,6 +2,7 @@
 import { createServer } from 'node:net';
 import { startTestServer, type TestServer, tempDir } from '@vidforge/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFaultProxy } from '../../../packages/sdk/test/support/fault-proxy.ts';
 import { EXIT } from '../src/cli-error.ts';
 import { baseEnv, type CliResult, runCli, serverEnv } from './support/run-cli.ts';
 
@@ -11,7 +12,8 @@ let env: Record<string, string | undefined>;
 const outputs: CliResult[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // Four workers: two tests here hold a long task each while the others still need one.
+  server = await startTestServer({ env: { VIDFORGE_WORKERS: '4' } });
   dir = await tempDir('vidforge-cli-exit-');
   env = { ...baseEnv(dir.path), ...serverEnv(server) };
 });
@@ -37,13 +39,15 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function taskCount(): Promise<number> {
-  return (await server.call('GET', '/video/tasks?limit=100')).body.tasks.length;
+/** Tasks on the preview endpoint, which only the usage test points at (the other tests run alongside). */
+async function previewTaskCount(): Promise<number> {
+  const url = `${server.basePath}/${server.previewEndpointPath}/video/tasks?limit=100`;
+  return (await server.call('GET', url)).body.tasks.length;
 }
 
-describe('exit codes', () => {
+describe.concurrent('exit codes', () => {
   it('usage (2): bad flag values are caught with the contract rules before anything is sent', async () => {
-    const before = await taskCount();
+    const before = await previewTaskCount();
     // A sample per kind; request-flags.test.ts covers every flag rule in-process.
     const cases: [string[], RegExp][] = [
       [['generate', 'x', '--duration', '3'], /--duration: must be one of 2, 4, 8/],
@@ -55,13 +59,14 @@ describe('exit codes', () => {
       [['status'], /needs a task id/],
       [['frobnicate'], /unknown command "frobnicate"/],
     ];
-    const results = await Promise.all(cases.map(([args]) => vidforge(args)));
+    const preview = { VIDFORGE_ENDPOINT: server.previewEndpointPath };
+    const results = await Promise.all(cases.map(([args]) => vidforge(args, preview)));
     results.forEach((result, i) => {
       expect(result.code, cases[i]![0].join(' ')).toBe(EXIT.usage);
       expect(result.stderr).toMatch(cases[i]![1]);
       expect(result.stdout).toBe('');
     });
-    expect(await taskCount()).toBe(before);
+    expect(await previewTaskCount()).toBe(before);
   });
 
   it('config (3), auth (4), not found (7) and unavailable (8)', async () => {
@@ -100,7 +105,7 @@ describe('exit codes', () => {
   });
 
   it('timeout (6): says how to resume, and the task keeps running', async () => {
-    const { taskId } = JSON.parse((await vidforge(['generate', 'test: steps=40 stepMs=100'])).stdout);
+    const { taskId } = JSON.parse((await vidforge(['generate', 'test: steps=300 stepMs=100'])).stdout);
     const result = await vidforge(['wait', taskId, '--timeout', '0.3']);
     expect(result.code).toBe(EXIT.timeout);
     expect(result.stderr).toContain(`Resume with: vidforge wait ${taskId}`);
@@ -110,16 +115,30 @@ describe('exit codes', () => {
   });
 
   it('interrupted (130): SIGINT while waiting leaves the task running and prints how to resume', async () => {
-    const { taskId } = JSON.parse((await vidforge(['generate', 'test: steps=40 stepMs=100'])).stdout);
-    const result = await runCli(['wait', taskId], {
-      env,
-      onSpawn: (child) => setTimeout(() => child.kill('SIGINT'), 600),
-    });
-    outputs.push(result);
-    expect(result.code).toBe(EXIT.interrupted);
-    expect(result.stderr).toContain(`Resume with: vidforge wait ${taskId}`);
-    expect((await server.call('GET', `/video/tasks/${taskId}`)).body.status).toMatch(/PENDING|IN_PROGRESS/);
-    await server.call('DELETE', `/video/tasks/${taskId}`);
+    const { taskId } = JSON.parse((await vidforge(['generate', 'test: steps=300 stepMs=100'])).stdout);
+    // Through the SDK's loopback proxy, only to see the first poll: the signal must land while waiting.
+    const proxy = await startFaultProxy(server.url);
+    try {
+      const result = await runCli(['wait', taskId], {
+        env: { ...env, VIDFORGE_BASE_URL: proxy.basePath },
+        onSpawn: (child) => {
+          const poll = setInterval(() => {
+            if (proxy.seen.some((r) => r.path.includes(taskId))) {
+              clearInterval(poll);
+              child.kill('SIGINT');
+            }
+          }, 10);
+        },
+      });
+      outputs.push(result);
+      expect(result.code, result.stderr).toBe(EXIT.interrupted);
+      expect(result.stderr).toContain(`Resume with: vidforge wait ${taskId}`);
+      expect(JSON.parse(result.stdout)).toEqual({ taskId, interrupted: true });
+      expect((await server.call('GET', `/video/tasks/${taskId}`)).body.status).toMatch(/PENDING|IN_PROGRESS/);
+      await server.call('DELETE', `/video/tasks/${taskId}`);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('conflict (1): cancelling a finished task', async () => {

@@ -48,7 +48,7 @@ describe('on a terminal', () => {
   });
 
   it('Ctrl-C while waiting leaves the task running and prints how to resume', async () => {
-    const { code, output } = await runInTerminal(['generate', 'test: steps=40 stepMs=100', '--wait'], {
+    const { code, output } = await runInTerminal(['generate', 'test: steps=300 stepMs=100', '--wait'], {
       env,
       keys: '\x03',
       typeWhen: /\] +\d+% IN_PROGRESS/,
