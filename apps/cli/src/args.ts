@@ -4,28 +4,46 @@ import { usageError } from './cli-error.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-/**
- * `--seed -1` as `--seed=-1`: parseArgs alone takes a value starting with a dash for a forgotten
- * value, but negative numbers are ordinary values of string options.
- */
-function joinNegativeValues(argv: string[], options: Options): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    const next = argv[i + 1];
-    const name = token.startsWith('--') ? token.slice(2) : undefined;
-    if (name && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
-      out.push(`${token}=${next}`);
-      i++;
-    } else out.push(token);
-  }
-  return out;
+function isKnownFlag(token: string, options: Options): boolean {
+  if (token.startsWith('--')) return token.slice(2).split('=')[0]! in options;
+  return token.length === 2 && Object.values(options).some((o) => o.short === token[1]);
 }
 
-export function parse<O extends Options>(argv: string[], options: O, maxPositionals = 0) {
+/**
+ * Arguments that start with a dash but are not flags, before parseArgs (which would take them for
+ * flags): a value such as `--seed -1` is joined as `--seed=-1`, and an argument matching
+ * `dashPositional` (task ids are base64url, so one in 64 starts with "-") is passed after `--`.
+ */
+function protectDashArguments(argv: string[], options: Options, dashPositional?: RegExp): string[] {
+  const out: string[] = [];
+  const positionals: string[] = [];
+  let i = 0;
+  for (; i < argv.length && argv[i] !== '--'; i++) {
+    const token = argv[i]!;
+    const next = argv[i + 1];
+    const name = token.startsWith('--') && !token.includes('=') ? token.slice(2) : undefined;
+    const takesValue = name !== undefined && options[name]?.type === 'string';
+    if (takesValue && next !== undefined && next.length > 1 && next.startsWith('-') && !isKnownFlag(next, options)) {
+      out.push(`${token}=${next}`);
+      i++;
+    } else if (dashPositional?.test(token) && !isKnownFlag(token, options)) {
+      positionals.push(token);
+    } else out.push(token);
+  }
+  const rest = argv.slice(i + 1);
+  return positionals.length > 0 || i < argv.length ? [...out, '--', ...positionals, ...rest] : out;
+}
+
+export function parse<O extends Options>(
+  argv: string[],
+  options: O,
+  maxPositionals = 0,
+  extra: { dashPositional?: RegExp } = {},
+) {
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
   try {
-    parsed = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: true, strict: true });
+    const args = protectDashArguments(argv, options, extra.dashPositional);
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     throw usageError((error as Error).message);
   }

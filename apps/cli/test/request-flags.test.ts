@@ -79,8 +79,28 @@ describe('upscale and extend flags', () => {
 });
 
 describe('argument parsing', () => {
-  it('takes negative numbers as option values', () => {
-    const { values } = parse(['--seed', '-1', 'x'], { seed: { type: 'string' } }, 1);
-    expect(values.seed).toBe('-1');
+  const options = {
+    seed: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    json: { type: 'boolean' },
+  } as const;
+
+  it('takes values that start with a dash as option values', () => {
+    const { values, positionals } = parse(['--seed', '-1', 'x', '--output', '-dark', '-o', '-'], options, 1);
+    expect(values).toMatchObject({ seed: '-1', output: '-' });
+    expect(positionals).toEqual(['x']);
+    expect(parse(['--output', '-dark'], options).values.output).toBe('-dark');
+  });
+
+  it('takes a task id that starts with a dash as the task id', () => {
+    const id = /^-(?!-)[A-Za-z0-9_-]{7,}$|^--[A-Za-z0-9_-]{14,}$/;
+    for (const taskId of ['-gXZ3kq1Yb2c4d5e6f7g8h', '--XZ3kq1Yb2c4d5e6f7g8h']) {
+      const parsed = parse(['--json', taskId, '-o', 'out.mp4'], options, 1, { dashPositional: id });
+      expect(parsed.positionals).toEqual([taskId]);
+      expect(parsed.values).toMatchObject({ json: true, output: 'out.mp4' });
+    }
+    // A mistyped flag is still an error, not a task id.
+    expect(() => parse(['--jsno', 'abc'], options, 1, { dashPositional: id })).toThrow(/Unknown option '--jsno'/);
+    expect(() => parse(['--output'], options, 1, { dashPositional: id })).toThrow(CliError);
   });
 });

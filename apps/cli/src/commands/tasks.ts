@@ -20,6 +20,12 @@ function help(values: { help?: boolean }): boolean {
   return values.help === true;
 }
 
+/**
+ * A task id that starts with "-" is still a task id, not a flag (ids are base64url); a long run of
+ * id characters is needed after "--", so a mistyped flag stays a usage error.
+ */
+const TASK_ID_ARG = { dashPositional: /^-(?!-)[A-Za-z0-9_-]{7,}$|^--[A-Za-z0-9_-]{14,}$/ };
+
 function taskIdOf(positionals: string[], command: string): string {
   const id = positionals[0]?.trim();
   if (!id) throw usageError(`${command} needs a task id: vidforge ${command} TASK_ID`);
@@ -43,14 +49,14 @@ async function withClient(
 }
 
 export async function status(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, CONNECTION_FLAGS, 1);
+  const { values, positionals } = parse(argv, CONNECTION_FLAGS, 1, TASK_ID_ARG);
   if (help(values)) return;
   const taskId = taskIdOf(positionals, 'status');
   await withClient(values, async (client, mode) => printTask(mode, await client.getTask(taskId)));
 }
 
 export async function wait(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, { ...CONNECTION_FLAGS, ...WAIT_FLAGS }, 1);
+  const { values, positionals } = parse(argv, { ...CONNECTION_FLAGS, ...WAIT_FLAGS }, 1, TASK_ID_ARG);
   if (help(values)) return;
   const taskId = taskIdOf(positionals, 'wait');
   const timeoutMs = timeoutOf(values.timeout);
@@ -58,7 +64,7 @@ export async function wait(argv: string[]): Promise<void> {
 }
 
 export async function cancel(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, CONNECTION_FLAGS, 1);
+  const { values, positionals } = parse(argv, CONNECTION_FLAGS, 1, TASK_ID_ARG);
   if (help(values)) return;
   const taskId = taskIdOf(positionals, 'cancel');
   await withClient(values, async (client, mode) => {
@@ -67,7 +73,12 @@ export async function cancel(argv: string[]): Promise<void> {
 }
 
 export async function download(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, { ...CONNECTION_FLAGS, output: { type: 'string', short: 'o' } }, 1);
+  const { values, positionals } = parse(
+    argv,
+    { ...CONNECTION_FLAGS, output: { type: 'string', short: 'o' } },
+    1,
+    TASK_ID_ARG,
+  );
   if (help(values)) return;
   const taskId = taskIdOf(positionals, 'download');
   await withClient(values, async (client, mode) => {
