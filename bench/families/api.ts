@@ -62,7 +62,7 @@ export async function apiFamily(ctx: BenchContext): Promise<Family> {
     for (const c of cases) {
       for (const connections of concurrencies) {
         ctx.log(`api: ${c.label} c=${connections}`);
-        const load = (base: string, auth: Record<string, string>) =>
+        const load = (base: string, auth: Record<string, string>, serverPid: number) =>
           runLoad({
             url: `${base}${c.path}`,
             method: c.method,
@@ -71,14 +71,23 @@ export async function apiFamily(ctx: BenchContext): Promise<Family> {
             connections,
             durationS,
             warmupS,
+            serverPid,
           });
-        const bare = await load(`${baseline.url}/v1/ai/${BENCH_ACCESS.testEndpoint}`, {});
-        const ours = await load(server.testBase, server.headers);
+        const bare = await load(`${baseline.url}/v1/ai/${BENCH_ACCESS.testEndpoint}`, {}, baseline.child.pid);
+        const ours = await load(server.testBase, server.headers, server.child.pid);
         const name = `${c.label}, c=${connections}`;
         rows.push(
           { case: name, metric: 'throughput', unit: 'req/s', value: ours.rps, baseline: bare.rps },
           { case: name, metric: 'p50', unit: 'ms', value: ours.p50, baseline: bare.p50 },
           { case: name, metric: 'p99', unit: 'ms', value: ours.p99, baseline: bare.p99 },
+          // The steadiest figure on a shared machine: time the server itself spent, not time waited.
+          {
+            case: name,
+            metric: 'server CPU',
+            unit: 'µs/req',
+            value: ours.cpuUsPerRequest,
+            baseline: bare.cpuUsPerRequest,
+          },
         );
         for (const [who, r] of [
           ['Vidforge', ours],

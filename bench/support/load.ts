@@ -4,6 +4,7 @@
  * from process.hrtime) is also kept here and the percentiles are computed from those.
  */
 import autocannon, { type Result } from 'autocannon';
+import { readCpuSeconds } from './processes.ts';
 import { summarize } from './stats.ts';
 
 export interface LoadOptions {
@@ -15,6 +16,8 @@ export interface LoadOptions {
   durationS: number;
   /** A first run whose figures are thrown away: JIT, connection setup, caches. */
   warmupS?: number;
+  /** The server's process, to measure the CPU time it spends per response. */
+  serverPid?: number;
 }
 
 export interface LoadResult {
@@ -27,6 +30,8 @@ export interface LoadResult {
   ok: number;
   non2xx: number;
   errors: number;
+  /** Server CPU time (user + system) per response, microseconds; NaN without serverPid. */
+  cpuUsPerRequest: number;
 }
 
 /** Bounds the memory of one run; at 50k req/s a 10 s run stays below it. */
@@ -59,7 +64,9 @@ function run(options: LoadOptions, durationS: number, samples: Float64Array | nu
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (options.warmupS) await run(options, options.warmupS, null);
   const samples = new Float64Array(MAX_SAMPLES);
+  const cpuBefore = options.serverPid ? readCpuSeconds(options.serverPid) : Number.NaN;
   const { result, count } = await run(options, options.durationS, samples);
+  const cpu = options.serverPid ? readCpuSeconds(options.serverPid) - cpuBefore : Number.NaN;
   const latency = summarize(samples.subarray(0, count));
   return {
     rps: result['2xx'] / result.duration,
@@ -69,5 +76,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     ok: result['2xx'],
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    cpuUsPerRequest: (cpu * 1e6) / (result['2xx'] + result.non2xx),
   };
 }

@@ -51,6 +51,25 @@ export function readMemory(pid: number): Memory {
   }
 }
 
+let ticksPerSecond: number | undefined;
+
+/**
+ * CPU time the process has used so far (user + system, all threads), in seconds. Unlike a rate it
+ * barely moves when other work shares the machine, which makes per-request CPU the steadiest figure
+ * a noisy machine gives. 10 ms resolution (clock ticks). Linux only; NaN elsewhere.
+ */
+export function readCpuSeconds(pid: number): number {
+  try {
+    ticksPerSecond ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces): state is [0], utime [11], stime [12].
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Samples VmRSS every `intervalMs` until stopped; returns the highest seen and the final VmHWM. */
 export function sampleMemory(pid: number, intervalMs = 50): { stop(): Memory } {
   let peak = readMemory(pid).rssMiB;
@@ -142,7 +161,8 @@ export function spawnNodeChild(script: string, options: SpawnNodeOptions): NodeC
     },
     async stop(timeoutMs = 15_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      if (child.connected) child.send({ type: 'stop' });
+      // The callback form: a child that is exiting anyway (closed channel) is not an error here.
+      if (child.connected) child.send({ type: 'stop' }, (error) => error && child.kill('SIGTERM'));
       else child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       await exited;
