@@ -157,7 +157,11 @@ export async function startServer(
         // Workers first: running tasks get the grace period, then are released to the queue.
         await workers.stop(config.shutdownGraceMs);
         await stopReaper();
+        // close() waits for in-flight requests but skips sockets that never sent one (a
+        // preconnect, or fetch's spare socket after an abort): cut those after the grace period.
+        const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
         await app.close();
+        clearTimeout(force);
         await storage.close();
       })();
       return stopping;

@@ -34,10 +34,9 @@ export async function startSdkServer(options: Parameters<typeof startTestServer>
 export const slowPrompt = (steps: number, stepMs: number) => `test: steps=${steps} stepMs=${stepMs}`;
 
 /**
- * Stops the server even when a client holds a connection that never sent a request. Node's fetch
- * (undici) opens such a connection right after a request is aborted mid-response, and the server's
- * stop() waits for it: Node's closeIdleConnections() skips connections without a first request.
- * That is a server shutdown bug (reported); tests that abort requests must not hang on it.
+ * Stops the server without waiting out its shutdown grace period for connections that never sent a
+ * request (Node's fetch opens one right after a request is aborted mid-response). The server cuts
+ * those itself after the grace period; tests cut them at once to stay fast.
  */
 export async function stopServer(server: TestServer): Promise<void> {
   const stopping = server.stop();
