@@ -1,12 +1,8 @@
-/** Shared by the end-to-end media tests: submit to the preview endpoint, wait, download, probe. */
-import { execFile } from 'node:child_process';
+/** Shared by the end-to-end media tests: submit to the preview endpoint, wait, download. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import type { TestServer } from '../support/index.ts';
-
-const run = promisify(execFile);
 
 export function previewClient(server: TestServer) {
   const url = (path: string) => `${server.basePath}/${server.previewEndpointPath}${path}`;
@@ -44,47 +40,4 @@ export async function downloadTo(dir: string, url: string): Promise<string> {
   const path = join(dir, `download-${Date.now()}-${Math.random().toString(36).slice(2)}.mp4`);
   await writeFile(path, new Uint8Array(await response.arrayBuffer()));
   return path;
-}
-
-export interface Probed {
-  codec: string;
-  pixFmt: string;
-  width: number;
-  height: number;
-  fps: string;
-  frames: number;
-  duration: number;
-  hasAudio: boolean;
-  /** The moov atom comes before mdat (streamable). */
-  faststart: boolean;
-}
-
-export async function probe(path: string): Promise<Probed> {
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-count_frames',
-    '-print_format',
-    'json',
-    '-show_streams',
-    '-show_format',
-    path,
-  ]);
-  const data = JSON.parse(stdout) as { streams: any[]; format: { duration: string } };
-  const video = data.streams.find((s) => s.codec_type === 'video');
-  const { readFile } = await import('node:fs/promises');
-  const head = (await readFile(path)).subarray(0, 64 * 1024).toString('latin1');
-  const moov = head.indexOf('moov');
-  const mdat = head.indexOf('mdat');
-  return {
-    codec: video.codec_name,
-    pixFmt: video.pix_fmt,
-    width: video.width,
-    height: video.height,
-    fps: video.r_frame_rate,
-    frames: Number(video.nb_read_frames),
-    duration: Number(data.format.duration),
-    hasAudio: data.streams.some((s) => s.codec_type === 'audio'),
-    faststart: moov !== -1 && (mdat === -1 || moov < mdat),
-  };
 }

@@ -2,16 +2,14 @@
  * The preview engine and the safe fetcher inside the real server: submit through the HTTP API,
  * poll, download the result, and see source failures end the task with their codes.
  */
-import { execFile } from 'node:child_process';
-import { readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probe } from '../engines/preview-helpers.ts';
 import { startTestServer, type TestServer } from '../support/index.ts';
+import { downloadTo, expectRisingProgress, previewClient } from './e2e-support.ts';
 import { type Fixtures, makeFixtures } from './fixtures.ts';
 import { type HostileServer, serveBytes, startHostileServer } from './hostile-server.ts';
-
-const run = promisify(execFile);
 
 let server: TestServer;
 let sources: HostileServer;
@@ -41,45 +39,8 @@ afterAll(async () => {
 });
 
 const preview = (path: string) => `${server.basePath}/${server.previewEndpointPath}${path}`;
-
-async function submit(kind: 'generate' | 'upscale' | 'extend', body: unknown): Promise<string> {
-  const response = await server.call('POST', preview(`/video/${kind}`), body);
-  expect(response.status).toBe(200);
-  return response.body.taskId;
-}
-
-async function finish(taskId: string, timeoutMs = 30_000): Promise<{ task: any; seen: any[] }> {
-  const seen: any[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const { status, body } = await server.call('GET', preview(`/video/tasks/${taskId}`));
-    expect(status).toBe(200);
-    seen.push(body);
-    if (body.status === 'SUCCESS' || body.status === 'FAIL') return { task: body, seen };
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`task ${taskId} did not finish: ${JSON.stringify(seen.at(-1))}`);
-}
-
-async function download(url: string): Promise<string> {
-  const response = await fetch(url);
-  expect(response.status).toBe(200);
-  const path = join(fixtures.dir, `download-${Date.now()}.mp4`);
-  await writeFile(path, new Uint8Array(await response.arrayBuffer()));
-  return path;
-}
-
-async function ffprobeStream(path: string) {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', path]);
-  return JSON.parse(stdout).streams as {
-    codec_type: string;
-    codec_name: string;
-    width?: number;
-    height?: number;
-    nb_frames: string;
-    pix_fmt?: string;
-  }[];
-}
+const submit = (kind: 'generate' | 'upscale' | 'extend', body: unknown) => previewClient(server).submit(kind, body);
+const finish = (taskId: string) => previewClient(server).finish(taskId);
 
 describe('preview through the API', () => {
   it('generate: rising progress, SUCCESS, a downloadable 16:9 H.264 video', async () => {
@@ -91,11 +52,10 @@ describe('preview through the API', () => {
       seed: 4,
       video: { width: 1280, height: 720, fps: 24, durationSeconds: 2, hasAudio: false },
     });
-    const progress = seen.map((t) => t.progress);
-    for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1]);
+    expectRisingProgress(seen);
     expect(seen.some((t) => t.status === 'IN_PROGRESS' && t.progress > 0.1 && t.progress < 1)).toBe(true);
-    const [video] = await ffprobeStream(await download(task.mediaUrl));
-    expect(video).toMatchObject({ codec_name: 'h264', pix_fmt: 'yuv420p', width: 1280, height: 720, nb_frames: '48' });
+    const video = await probe(await downloadTo(fixtures.dir, task.mediaUrl));
+    expect(video).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p', width: 1280, height: 720, frames: 48 });
   });
 
   it('generate with a source image fetched from an allowed host', async () => {
