@@ -2,8 +2,9 @@
  * The media baselines: the server is given a wrapper as its ffmpeg (VIDFORGE_FFMPEG) that records
  * each encoding command (argv, working directory and a copy of that directory's inputs) and then
  * execs the real ffmpeg. Replaying a recorded command by hand is the plain ffmpeg run doing exactly
- * the same encoding work (same filters, codec settings, size and frames), so the difference from
- * the task's end-to-end time is what the rest of the pipeline costs.
+ * the same encoding work (same filters, codec settings, size and frames). The wrapper also times
+ * ffmpeg inside the server, so the task's end-to-end time minus that is what the rest of the
+ * pipeline costs, measured within one run.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -19,6 +20,8 @@ export interface Recorded {
   cwd: string;
   /** Copy of that directory taken before ffmpeg started (its inputs). */
   snapshot: string;
+  /** How long it ran inside the server, seconds. */
+  seconds: number;
 }
 
 export interface FfmpegRecorder {
@@ -35,18 +38,25 @@ export async function createFfmpegRecorder(dir: string): Promise<FfmpegRecorder>
   if (!real) throw new Error('ffmpeg not found on PATH');
   const logDir = join(dir, 'log');
   const wrapper = join(dir, 'ffmpeg-recorder.sh');
-  // Only encodes are recorded (they carry -progress); the boot check's -version and the like pass through.
+  // Only encodes are recorded (they carry -progress); the boot check's -version and the like pass
+  // through. ffmpeg runs as the wrapper's child (not exec'd) so its own wall time can be recorded;
+  // the server's group kill still reaches it.
+  const q = shellQuote(real);
   await writeFile(
     wrapper,
     `#!/bin/sh
+rec=
 for a in "$@"; do
-  if [ "$a" = "-progress" ]; then
-    d=${shellQuote(logDir)}/$(date +%s%N)-$$
-    mkdir -p "$d/snapshot" && cp -a . "$d/snapshot/" && pwd > "$d/cwd" && printf '%s\\0' "$@" > "$d/args"
-    break
-  fi
+  if [ "$a" = "-progress" ]; then rec=1; break; fi
 done
-exec ${shellQuote(real)} "$@"
+[ -z "$rec" ] && exec ${q} "$@"
+d=${shellQuote(logDir)}/$(date +%s%N)-$$
+mkdir -p "$d/snapshot" && cp -a . "$d/snapshot/" && pwd > "$d/cwd" && printf '%s\\0' "$@" > "$d/args"
+date +%s%N > "$d/start"
+${q} "$@"
+rc=$?
+date +%s%N > "$d/end"
+exit $rc
 `,
   );
   await chmod(wrapper, 0o755);
@@ -63,7 +73,13 @@ exec ${shellQuote(real)} "$@"
         seen.add(name);
         const d = join(logDir, name);
         const args = (await readFile(join(d, 'args'), 'utf8')).split('\0').slice(0, -1);
-        out.push({ args, cwd: (await readFile(join(d, 'cwd'), 'utf8')).trim(), snapshot: join(d, 'snapshot') });
+        const ns = async (file: string) => BigInt((await readFile(join(d, file), 'utf8')).trim());
+        out.push({
+          args,
+          cwd: (await readFile(join(d, 'cwd'), 'utf8')).trim(),
+          snapshot: join(d, 'snapshot'),
+          seconds: Number((await ns('end')) - (await ns('start'))) / 1e9,
+        });
       }
       return out;
     },
