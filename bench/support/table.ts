@@ -39,6 +39,7 @@ export interface BenchReport {
 /** Vidforge ÷ baseline: above 1 means more of the metric (faster for req/s, slower for latency). */
 export function ratioOf(row: Row): number | null {
   if (row.baseline === null || !Number.isFinite(row.baseline) || row.baseline === 0) return null;
+  if (!Number.isFinite(row.value)) return null;
   return row.value / row.baseline;
 }
 
@@ -90,13 +91,38 @@ export function renderLegend(families: readonly Family[]): string {
   return out.join('\n');
 }
 
+const LINE_WIDTH = 120;
+
+/**
+ * JSON laid out the way `biome format` lays it out (objects expanded, arrays of plain values on one
+ * line when they fit in 120 columns), because `biome check .` also checks the untracked results.
+ * NaN and Infinity are not JSON: a failed figure is written as null and shows as "—".
+ */
+export function formatJson(value: unknown, indent = '', used = 0, trailing = 0): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    if (value.every((v) => v === null || typeof v !== 'object')) {
+      const line = `[${value.map((v) => formatJson(v)).join(', ')}]`;
+      if (used + line.length + trailing <= LINE_WIDTH) return line;
+    }
+    const items = value.map((v, i) => inner + formatJson(v, inner, inner.length, i < value.length - 1 ? 1 : 0));
+    return `[\n${items.join(',\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) return '{}';
+  const lines = entries.map(([key, v], i) => {
+    const head = `${inner}${JSON.stringify(key)}: `;
+    return head + formatJson(v, inner, head.length, i < entries.length - 1 ? 1 : 0);
+  });
+  return `{\n${lines.join(',\n')}\n${indent}}`;
+}
+
 export async function writeReport(path: string, report: BenchReport): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const rows = (family: Family) => family.rows.map((row) => ({ ...row, ratio: ratioOf(row) }));
   const json = { ...report, families: report.families.map((f) => ({ ...f, rows: rows(f) })) };
-  // NaN and Infinity are not JSON; a failed figure is written as null and shows as "—".
-  await writeFile(
-    path,
-    `${JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`,
-  );
+  await writeFile(path, `${formatJson(json)}\n`);
 }
