@@ -52,5 +52,8 @@ process.on('message', (message: { type?: string }) => {
   }
 });
 
+// A bench that dies must not leave servers running.
+process.on('disconnect', () => process.exit(0));
+
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
 process.send?.({ type: 'ready', url });

@@ -12,6 +12,8 @@ function fail(error: unknown): never {
 }
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
+// A bench that dies (or a driver that forgets to stop us) must not leave servers running.
+process.on('disconnect', () => process.exit(0));
 
 const config = loadConfig({ env: process.env });
 // Endpoints and key exist before the server starts, so first-run bootstrap creates nothing else;
