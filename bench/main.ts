@@ -45,6 +45,8 @@ export async function runBench(options: BenchOptions): Promise<{ report: BenchRe
   const log = options.log ?? ((message: string) => process.stderr.write(`[bench] ${message}\n`));
   const started = performance.now();
   const startedAt = new Date().toISOString();
+  const unknown = (options.only ?? []).filter((id) => !(id in FAMILIES));
+  if (unknown.length > 0) throw new Error(`unknown families ${unknown.join(', ')}; known: ${Object.keys(FAMILIES)}`);
   // The load generator (this process and its threads) on one core, the servers on the other.
   const pinned = pinSelf(LOAD_CPU);
   const workDir = await mkdtemp(join(tmpdir(), 'vidforge-bench-'));
