@@ -37,7 +37,8 @@ export interface LoadResult {
 /** Bounds the memory of one run; at 50k req/s a 10 s run stays below it. */
 const MAX_SAMPLES = 1_000_000;
 
-function run(options: LoadOptions, durationS: number, samples: Float64Array | null) {
+/** Runs for `limit.durationS` seconds, or until `limit.amount` requests were answered. */
+function run(options: LoadOptions, limit: { durationS: number } | { amount: number }, samples: Float64Array | null) {
   let count = 0;
   return new Promise<{ result: Result; count: number }>((resolve, reject) => {
     const instance = autocannon(
@@ -47,7 +48,7 @@ function run(options: LoadOptions, durationS: number, samples: Float64Array | nu
         headers: options.headers ?? {},
         ...(options.body === undefined ? {} : { body: options.body }),
         connections: options.connections,
-        duration: durationS,
+        ...('amount' in limit ? { amount: limit.amount } : { duration: limit.durationS }),
         timeout: 10,
         pipelining: 1,
       },
@@ -62,10 +63,15 @@ function run(options: LoadOptions, durationS: number, samples: Float64Array | nu
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  if (options.warmupS) await run(options, options.warmupS, null);
+  if (options.warmupS) await run(options, { durationS: options.warmupS }, null);
   const samples = new Float64Array(MAX_SAMPLES);
   const cpuBefore = options.serverPid ? readCpuSeconds(options.serverPid) : Number.NaN;
-  const { result, count } = await run(options, options.durationS, samples);
+  let { result, count } = await run(options, { durationS: options.durationS }, samples);
+  if (count === 0) {
+    // A window so short (quick mode) or a machine so busy that no response finished inside it:
+    // measure a fixed number of requests instead, so every figure exists.
+    ({ result, count } = await run(options, { amount: options.connections * 4 }, samples));
+  }
   const cpu = options.serverPid ? readCpuSeconds(options.serverPid) - cpuBefore : Number.NaN;
   const latency = summarize(samples.subarray(0, count));
   return {
