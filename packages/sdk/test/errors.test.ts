@@ -14,22 +14,11 @@ import {
   TimeoutError,
   Vidforge,
 } from '@vidforge/sdk';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FaultProxy, startFaultProxy } from './support/fault-proxy.ts';
-import { FAST_POLL, type SdkServer, slowPrompt, startSdkServer } from './support/sdk-server.ts';
+import { describe, expect, it } from 'vitest';
+import { startFaultProxy } from './support/fault-proxy.ts';
+import { FAST_POLL, slowPrompt, useServerBehindFaultProxy } from './support/sdk-server.ts';
 
-let env: SdkServer;
-let proxy: FaultProxy;
-
-beforeAll(async () => {
-  env = await startSdkServer();
-  proxy = await startFaultProxy(env.server.url);
-});
-beforeEach(() => proxy.reset());
-afterAll(async () => {
-  await proxy.close();
-  await env.stop();
-});
+const ctx = useServerBehindFaultProxy();
 
 const rejection = (promise: Promise<unknown>) =>
   promise.then(
@@ -39,7 +28,7 @@ const rejection = (promise: Promise<unknown>) =>
 
 describe('typed errors', () => {
   it('AuthenticationError for an unknown key, with status, code and request id', async () => {
-    const error = await rejection(env.client({ accessKey: 'not-a-key' }).getTask('x'.repeat(20)));
+    const error = await rejection(ctx.env.client({ accessKey: 'not-a-key' }).getTask('x'.repeat(20)));
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error).toBeInstanceOf(APIError);
     expect(error).toMatchObject({ status: 401, code: 'UNAUTHORIZED', name: 'AuthenticationError' });
@@ -47,15 +36,15 @@ describe('typed errors', () => {
   });
 
   it('NotFoundError for an unknown task and for an unknown endpoint', async () => {
-    const task = await rejection(env.client().getTask('unknownTaskId000000000'));
+    const task = await rejection(ctx.env.client().getTask('unknownTaskId000000000'));
     expect(task).toBeInstanceOf(NotFoundError);
     expect(task).toMatchObject({ status: 404, code: 'TASK_NOT_FOUND' });
-    const endpoint = await rejection(env.client({ endpointPath: 'no-such-endpoint' }).generate({ prompt: 'x' }));
+    const endpoint = await rejection(ctx.env.client({ endpointPath: 'no-such-endpoint' }).generate({ prompt: 'x' }));
     expect(endpoint).toBeInstanceOf(NotFoundError);
   });
 
   it('InvalidRequestError names the offending fields, and no task is created', async () => {
-    const client = env.client();
+    const client = ctx.env.client();
     const before = (await client.listTasksPage({ limit: 100 })).tasks.length;
     // Wrong on purpose: the types forbid these, as a caller without TypeScript might send them.
     const body = { prompt: 'x', settings: { duration: 3 }, aspect_ratio: '1:1' } as unknown as GenerateRequestInput;
@@ -67,7 +56,7 @@ describe('typed errors', () => {
   });
 
   it('ConflictError when an Idempotency-Key is reused with another body', async () => {
-    const client = env.client();
+    const client = ctx.env.client();
     await client.generate({ prompt: 'one' }, { idempotencyKey: 'errors-conflict' });
     const error = await rejection(client.generate({ prompt: 'two' }, { idempotencyKey: 'errors-conflict' }));
     expect(error).toBeInstanceOf(ConflictError);
@@ -75,7 +64,7 @@ describe('typed errors', () => {
   });
 
   it('RateLimitError carries the Retry-After time once retries are used up', async () => {
-    proxy.inject({
+    ctx.proxy.inject({
       method: 'GET',
       times: 2,
       fault: {
@@ -85,7 +74,7 @@ describe('typed errors', () => {
         body: { error: { code: 'RATE_LIMITED', message: 'slow down', requestId: 'req-429' } },
       },
     });
-    proxy.inject({
+    ctx.proxy.inject({
       method: 'GET',
       fault: {
         kind: 'respond',
@@ -94,38 +83,40 @@ describe('typed errors', () => {
         body: { error: { code: 'RATE_LIMITED', message: 'slow down', requestId: 'req-429' } },
       },
     });
-    const client = env.client({ baseUrl: proxy.basePath, maxRetries: 1 });
+    const client = ctx.env.client({ baseUrl: ctx.proxy.basePath, maxRetries: 1 });
     const quick = await rejection(client.listTasksPage());
     expect(quick).toBeInstanceOf(RateLimitError);
     expect(quick).toMatchObject({ status: 429, code: 'RATE_LIMITED', retryAfterMs: 0, requestId: 'req-429' });
     // A Retry-After beyond maxRetryAfterMs is not slept through: the caller decides.
-    const long = await rejection(env.client({ baseUrl: proxy.basePath, maxRetryAfterMs: 1000 }).listTasksPage());
+    const long = await rejection(
+      ctx.env.client({ baseUrl: ctx.proxy.basePath, maxRetryAfterMs: 1000 }).listTasksPage(),
+    );
     expect(long).toMatchObject({ name: 'RateLimitError', retryAfterMs: 7000 });
   });
 
   it('ServerError for 5xx after retries, even with a non-JSON body', async () => {
-    proxy.inject({
+    ctx.proxy.inject({
       method: 'GET',
       times: 3,
       fault: { kind: 'respond', status: 502, body: '<html>bad gateway</html>' },
     });
-    const error = await rejection(env.client({ baseUrl: proxy.basePath, maxRetries: 2 }).listTasksPage());
+    const error = await rejection(ctx.env.client({ baseUrl: ctx.proxy.basePath, maxRetries: 2 }).listTasksPage());
     expect(error).toBeInstanceOf(ServerError);
     expect(error).toMatchObject({ status: 502, code: 'INTERNAL_ERROR' });
-    expect(proxy.seen.map((r) => r.fault)).toEqual(['respond', 'respond', 'respond']);
+    expect(ctx.proxy.seen.map((r) => r.fault)).toEqual(['respond', 'respond', 'respond']);
   });
 
   it('ConnectionError when nothing listens, after the retries', async () => {
-    const closed = await startFaultProxy(env.server.url);
+    const closed = await startFaultProxy(ctx.env.server.url);
     await closed.close();
-    const error = await rejection(env.client({ baseUrl: closed.basePath, maxRetries: 1 }).listTasksPage());
+    const error = await rejection(ctx.env.client({ baseUrl: closed.basePath, maxRetries: 1 }).listTasksPage());
     expect(error).toBeInstanceOf(ConnectionError);
     expect(error).toMatchObject({ status: undefined, code: 'CONNECTION_ERROR' });
     expect((error as Error).message).toMatch(/ECONNREFUSED/);
   });
 
   it('TaskFailedError, TimeoutError and MediaUnavailableError from the waiting and download paths', async () => {
-    const client = env.client();
+    const client = ctx.env.client();
     const failed = await rejection(
       client.generateAndWait({ prompt: 'test: failAttempts=9 retryable=false' }, FAST_POLL),
     );

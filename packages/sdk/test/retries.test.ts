@@ -1,34 +1,23 @@
 /** Retries after 429/503 (honouring Retry-After), timeouts and lost responses; a retried submit makes one task. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FaultProxy, startFaultProxy } from './support/fault-proxy.ts';
-import { type SdkServer, startSdkServer } from './support/sdk-server.ts';
+import { describe, expect, it } from 'vitest';
+import { startFaultProxy } from './support/fault-proxy.ts';
+import { startSdkServer, useServerBehindFaultProxy } from './support/sdk-server.ts';
 
-let env: SdkServer;
-let proxy: FaultProxy;
-
-beforeAll(async () => {
-  env = await startSdkServer();
-  proxy = await startFaultProxy(env.server.url);
-});
-beforeEach(() => proxy.reset());
-afterAll(async () => {
-  await proxy.close();
-  await env.stop();
-});
+const ctx = useServerBehindFaultProxy();
 
 const LIST = /\/video\/tasks(\?|$)/;
 
 describe('retries', () => {
   it('waits out Retry-After on 503, then succeeds', async () => {
-    proxy.inject({
+    ctx.proxy.inject({
       method: 'GET',
       path: LIST,
       fault: { kind: 'respond', status: 503, headers: { 'retry-after': '1' } },
     });
-    const client = env.client({ baseUrl: proxy.basePath });
+    const client = ctx.env.client({ baseUrl: ctx.proxy.basePath });
     const page = await client.listTasksPage();
     expect(Array.isArray(page.tasks)).toBe(true);
-    const [first, second] = proxy.seen;
+    const [first, second] = ctx.proxy.seen;
     expect([first?.fault, second?.fault]).toEqual(['respond', undefined]);
     // Retry-After: 1 means one second, although the client's own backoff would be 20..40 ms.
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(990);
@@ -37,36 +26,36 @@ describe('retries', () => {
   it('retries a 429 with an HTTP-date Retry-After, and 5xx without one using backoff', async () => {
     // A date just past means "retry now" (parsing future dates is covered in backoff.test.ts).
     const past = new Date(Date.now() - 1000).toUTCString();
-    proxy.inject({
+    ctx.proxy.inject({
       method: 'GET',
       path: LIST,
       fault: { kind: 'respond', status: 429, headers: { 'retry-after': past } },
     });
-    proxy.inject({ method: 'GET', path: LIST, fault: { kind: 'respond', status: 500 } });
-    const page = await env.client({ baseUrl: proxy.basePath }).listTasksPage();
+    ctx.proxy.inject({ method: 'GET', path: LIST, fault: { kind: 'respond', status: 500 } });
+    const page = await ctx.env.client({ baseUrl: ctx.proxy.basePath }).listTasksPage();
     expect(page.nextCursor === null || typeof page.nextCursor === 'string').toBe(true);
-    expect(proxy.seen.map((r) => r.fault)).toEqual(['respond', 'respond', undefined]);
+    expect(ctx.proxy.seen.map((r) => r.fault)).toEqual(['respond', 'respond', undefined]);
   });
 
   it('gives up after maxRetries', async () => {
-    proxy.inject({
+    ctx.proxy.inject({
       method: 'GET',
       path: LIST,
       times: 5,
       fault: { kind: 'respond', status: 503, headers: { 'retry-after': '0' } },
     });
-    await expect(env.client({ baseUrl: proxy.basePath, maxRetries: 3 }).listTasksPage()).rejects.toMatchObject({
+    await expect(ctx.env.client({ baseUrl: ctx.proxy.basePath, maxRetries: 3 }).listTasksPage()).rejects.toMatchObject({
       status: 503,
     });
-    expect(proxy.seen).toHaveLength(4);
+    expect(ctx.proxy.seen).toHaveLength(4);
   });
 
   it('retries after the per-attempt timeout', async () => {
-    proxy.inject({ method: 'GET', path: LIST, fault: { kind: 'delay', ms: 2000 } });
+    ctx.proxy.inject({ method: 'GET', path: LIST, fault: { kind: 'delay', ms: 2000 } });
     const started = Date.now();
-    await env.client({ baseUrl: proxy.basePath, timeoutMs: 200 }).listTasksPage();
+    await ctx.env.client({ baseUrl: ctx.proxy.basePath, timeoutMs: 200 }).listTasksPage();
     expect(Date.now() - started).toBeLessThan(1500);
-    expect(proxy.seen.map((r) => r.fault)).toEqual(['delay', undefined]);
+    expect(ctx.proxy.seen.map((r) => r.fault)).toEqual(['delay', undefined]);
   });
 
   it('a POST whose response is lost is retried with the same Idempotency-Key and creates one task', async () => {

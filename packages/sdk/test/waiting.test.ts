@@ -3,22 +3,10 @@
  * proxy holds task reads for seconds, and the wait must still end on time.
  */
 import { TimeoutError } from '@vidforge/sdk';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FaultProxy, startFaultProxy } from './support/fault-proxy.ts';
-import { FAST_POLL, type SdkServer, slowPrompt, startSdkServer } from './support/sdk-server.ts';
+import { describe, expect, it } from 'vitest';
+import { FAST_POLL, slowPrompt, useServerBehindFaultProxy } from './support/sdk-server.ts';
 
-let env: SdkServer;
-let proxy: FaultProxy;
-
-beforeAll(async () => {
-  env = await startSdkServer();
-  proxy = await startFaultProxy(env.server.url);
-});
-beforeEach(() => proxy.reset());
-afterAll(async () => {
-  await proxy.close();
-  await env.stop();
-});
+const ctx = useServerBehindFaultProxy();
 
 const TASK_READ = /\/video\/tasks\/[^/?]+$/;
 const rejection = (promise: Promise<unknown>) =>
@@ -29,9 +17,9 @@ const rejection = (promise: Promise<unknown>) =>
 
 describe('deadline and abort', () => {
   it('the deadline aborts a slow request in flight and keeps what is needed to resume', async () => {
-    const client = env.client({ baseUrl: proxy.basePath });
+    const client = ctx.env.client({ baseUrl: ctx.proxy.basePath });
     const { taskId } = await client.generate({ prompt: slowPrompt(6, 50) });
-    proxy.inject({ method: 'GET', path: TASK_READ, fault: { kind: 'delay', ms: 3000 } });
+    ctx.proxy.inject({ method: 'GET', path: TASK_READ, fault: { kind: 'delay', ms: 3000 } });
     const started = Date.now();
     const error = await rejection(client.waitForTask(taskId, { ...FAST_POLL, timeoutMs: 300 }));
     const elapsed = Date.now() - started;
@@ -40,16 +28,16 @@ describe('deadline and abort', () => {
     // The held request lasts 3 s; ending near 300 ms proves it was aborted, not awaited.
     expect(elapsed).toBeGreaterThanOrEqual(290);
     expect(elapsed).toBeLessThan(1500);
-    expect(proxy.seen.filter((r) => r.fault === 'delay')).toHaveLength(1);
+    expect(ctx.proxy.seen.filter((r) => r.fault === 'delay')).toHaveLength(1);
 
     const resumed = await client.waitForTask((error as TimeoutError).taskId!, FAST_POLL);
     expect(resumed.status).toBe('SUCCESS');
   });
 
   it('an abort during a slow request rejects at once with the signal reason; the task keeps running', async () => {
-    const client = env.client({ baseUrl: proxy.basePath });
+    const client = ctx.env.client({ baseUrl: ctx.proxy.basePath });
     const { taskId } = await client.generate({ prompt: slowPrompt(20, 50) });
-    proxy.inject({ method: 'GET', path: TASK_READ, fault: { kind: 'delay', ms: 3000 } });
+    ctx.proxy.inject({ method: 'GET', path: TASK_READ, fault: { kind: 'delay', ms: 3000 } });
     const controller = new AbortController();
     const reason = new Error('user pressed stop');
     setTimeout(() => controller.abort(reason), 200);
@@ -61,15 +49,15 @@ describe('deadline and abort', () => {
   });
 
   it('an already aborted signal sends nothing', async () => {
-    const client = env.client({ baseUrl: proxy.basePath });
+    const client = ctx.env.client({ baseUrl: ctx.proxy.basePath });
     const error = await rejection(client.getTask('a'.repeat(20), { signal: AbortSignal.abort('stop') }));
     expect(error).toBe('stop');
-    expect(proxy.seen).toHaveLength(0);
+    expect(ctx.proxy.seen).toHaveLength(0);
   });
 
   it('a deadline that passes during the submit keeps the Idempotency-Key, so a resubmit finds the same task', async () => {
-    const client = env.client({ baseUrl: proxy.basePath });
-    proxy.inject({ method: 'POST', fault: { kind: 'delay', ms: 1500 } });
+    const client = ctx.env.client({ baseUrl: ctx.proxy.basePath });
+    ctx.proxy.inject({ method: 'POST', fault: { kind: 'delay', ms: 1500 } });
     const error = await rejection(
       client.generateAndWait(
         { prompt: 'slow submit' },
@@ -87,11 +75,11 @@ describe('deadline and abort', () => {
   });
 
   it('transient errors while waiting are ridden out until the task finishes', async () => {
-    const client = env.client({ baseUrl: proxy.basePath, maxRetries: 0 });
+    const client = ctx.env.client({ baseUrl: ctx.proxy.basePath, maxRetries: 0 });
     const { taskId } = await client.generate({ prompt: slowPrompt(4, 40) });
-    proxy.inject({ method: 'GET', path: TASK_READ, times: 3, fault: { kind: 'respond', status: 503 } });
+    ctx.proxy.inject({ method: 'GET', path: TASK_READ, times: 3, fault: { kind: 'respond', status: 503 } });
     const task = await client.waitForTask(taskId, FAST_POLL);
     expect(task.status).toBe('SUCCESS');
-    expect(proxy.seen.filter((r) => r.fault === 'respond')).toHaveLength(3);
+    expect(ctx.proxy.seen.filter((r) => r.fault === 'respond')).toHaveLength(3);
   });
 });

@@ -2,6 +2,8 @@
 
 import { Vidforge, type VidforgeOptions } from '@vidforge/sdk/node';
 import { startTestServer, type TestServer } from '@vidforge/server/testing';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
 
 /** Polling settings that keep waits in tests short. */
 export const FAST_POLL = { pollIntervalMs: 20, maxPollIntervalMs: 100 } as const;
@@ -46,4 +48,22 @@ export async function stopServer(server: TestServer): Promise<void> {
   } finally {
     clearInterval(sweep);
   }
+}
+
+/**
+ * A real server with the fault proxy in front of it for one test file: started before its tests,
+ * the proxy's faults cleared before each, both stopped after. Read `env` and `proxy` inside tests.
+ */
+export function useServerBehindFaultProxy(): { readonly env: SdkServer; readonly proxy: FaultProxy } {
+  const context = {} as { env: SdkServer; proxy: FaultProxy };
+  beforeAll(async () => {
+    context.env = await startSdkServer();
+    context.proxy = await startFaultProxy(context.env.server.url);
+  });
+  beforeEach(() => context.proxy.reset());
+  afterAll(async () => {
+    await context.proxy?.close();
+    await context.env?.stop();
+  });
+  return context;
 }
