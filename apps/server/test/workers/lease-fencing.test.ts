@@ -14,6 +14,7 @@ import { createTaskRunner } from '../../src/modules/workers/task-runner.ts';
 import { systemClock } from '../../src/ports/clock.ts';
 import { tempDir } from '../support/index.ts';
 
+const TINY_VIDEO = { width: 1, height: 1, fps: 24, durationSeconds: 1, hasAudio: false };
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
@@ -75,7 +76,7 @@ describe('lease fencing', () => {
         return {
           path,
           contentType: 'video/mp4',
-          video: { width: 1, height: 1, fps: 24, durationSeconds: 1, hasAudio: false },
+          video: TINY_VIDEO,
         };
       },
     };
@@ -98,7 +99,7 @@ describe('lease fencing', () => {
         stale,
         {
           outputKey: 'x',
-          video: { width: 1, height: 1, fps: 1, durationSeconds: 1, hasAudio: false },
+          video: TINY_VIDEO,
           retainUntil: now + 1e6,
         },
         now + 300,
@@ -121,7 +122,7 @@ describe('lease fencing', () => {
         fresh,
         {
           outputKey: 'results/ok.mp4',
-          video: { width: 1, height: 1, fps: 24, durationSeconds: 1, hasAudio: false },
+          video: TINY_VIDEO,
           retainUntil: now + 1e6,
         },
         now + 400,
