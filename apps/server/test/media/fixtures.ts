@@ -7,6 +7,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { expect } from 'vitest';
+import { EngineError } from '../../src/engines/engine.ts';
 
 const run = promisify(execFile);
 
@@ -104,4 +106,14 @@ export function withExifOrientation(jpeg: Uint8Array, orientation: number, littl
   segment.set([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 0xff]);
   segment.set(payload, 4);
   return new Uint8Array([...jpeg.subarray(0, 2), ...segment, ...jpeg.subarray(2)]);
+}
+
+/** The EngineError a fetch rejected with (fails the test if it resolved or threw something else). */
+export async function engineFailure(promise: Promise<unknown>): Promise<EngineError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(EngineError);
+  return error as EngineError;
 }

@@ -43,17 +43,13 @@ describe('generate through the API', () => {
       prompt: `A ${aspectRatio} scene`,
       settings: { aspectRatio, duration, seed: 7 },
     });
-    const { task, seen } = await client.finish(taskId);
+    const { task, probed } = await finishAndProbe(taskId);
     const { width, height } = OUTPUT_SIZES[aspectRatio];
     expect(task).toMatchObject({
       status: 'SUCCESS',
       progress: 1,
       video: { width, height, fps: 24, durationSeconds: duration },
     });
-    expectRisingProgress(seen);
-    const file = await downloadTo(fixtures.dir, task.mediaUrl);
-    await expectStreamable(file);
-    const probed = await probe(file);
     expect(probed).toMatchObject({
       codec: 'h264',
       pixFmt: 'yuv420p',
@@ -69,12 +65,8 @@ describe('generate through the API', () => {
 describe('upscale through the API', () => {
   it('doubles width and height and keeps duration, fps and audio', async () => {
     const taskId = await client.submit('upscale', { config: { sourceVideo: `${sources.origin}/clip.mp4` } });
-    const { task, seen } = await client.finish(taskId);
+    const { task, probed } = await finishAndProbe(taskId);
     expect(task).toMatchObject({ status: 'SUCCESS', video: { width: 640, height: 360, fps: 30, hasAudio: true } });
-    expectRisingProgress(seen);
-    const file = await downloadTo(fixtures.dir, task.mediaUrl);
-    await expectStreamable(file);
-    const probed = await probe(file);
     expect(probed).toMatchObject({
       codec: 'h264',
       pixFmt: 'yuv420p',
@@ -93,15 +85,11 @@ describe('extend through the API', () => {
       prompt: 'and on',
       config: { sourceVideo: `${sources.origin}/clip.mp4`, extendDuration: 4 },
     });
-    const { task, seen } = await client.finish(taskId);
+    const { task, probed } = await finishAndProbe(taskId);
     expect(task).toMatchObject({
       status: 'SUCCESS',
       video: { width: 320, height: 180, fps: 30, durationSeconds: 6, hasAudio: true },
     });
-    expectRisingProgress(seen);
-    const file = await downloadTo(fixtures.dir, task.mediaUrl);
-    await expectStreamable(file);
-    const probed = await probe(file);
     expect(probed).toMatchObject({
       codec: 'h264',
       width: 320,
@@ -113,9 +101,17 @@ describe('extend through the API', () => {
   });
 });
 
-/** The moov atom precedes the media data, so players can start before the download ends. */
-async function expectStreamable(file: string): Promise<void> {
+/**
+ * Waits for the task (its progress must rise and never fall), downloads the signed URL, checks the
+ * moov atom precedes the media data (players can start before the download ends), and probes it.
+ */
+async function finishAndProbe(taskId: string) {
+  const { task, seen } = await client.finish(taskId);
+  expectRisingProgress(seen);
+  expect(task.status, JSON.stringify(task.error)).toBe('SUCCESS');
+  const file = await downloadTo(fixtures.dir, task.mediaUrl);
   const boxes = await topLevelBoxes(file);
   expect(boxes.indexOf('moov')).toBeGreaterThanOrEqual(0);
   expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
+  return { task, probed: await probe(file) };
 }

@@ -6,11 +6,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SourceKind } from '../../src/engines/engine.ts';
-import { EngineError } from '../../src/engines/engine.ts';
 import { type MediaConfigInput, parseMediaConfig } from '../../src/modules/media/media.config.ts';
 import { createSafeFetcher } from '../../src/modules/media/safe-fetcher.ts';
 import { tempDir } from '../support/temp-dir.ts';
-import { type Fixtures, hlsPlaylist, makeFixtures, pngHeader } from './fixtures.ts';
+import { engineFailure, type Fixtures, hlsPlaylist, makeFixtures, pngHeader } from './fixtures.ts';
 import { type HostileServer, serveBytes, startHostileServer } from './hostile-server.ts';
 
 let fixtures: Fixtures;
@@ -85,15 +84,6 @@ function fetchFrom(
   return fetcher.fetch(`${server.origin}${path}`, kind, work.path, signal);
 }
 
-async function failure(promise: Promise<unknown>): Promise<EngineError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(EngineError);
-  return error as EngineError;
-}
-
 /** Failures leave no partial file behind. */
 async function expectNoLeftovers() {
   expect((await readdir(work.path)).filter((name) => name.endsWith('.part'))).toEqual([]);
@@ -115,7 +105,9 @@ describe('accepted sources', () => {
 describe('limits while downloading', () => {
   it('a slow trickle is stopped by the total deadline', async () => {
     const started = Date.now();
-    const error = await failure(fetchFrom('/trickle.png', 'image', { fetchTimeoutMs: 800, fetchIdleTimeoutMs: 500 }));
+    const error = await engineFailure(
+      fetchFrom('/trickle.png', 'image', { fetchTimeoutMs: 800, fetchIdleTimeoutMs: 500 }),
+    );
     const elapsed = Date.now() - started;
     expect(error.code).toBe('SOURCE_FETCH_FAILED');
     expect(error.retryable).toBe(true);
@@ -126,14 +118,14 @@ describe('limits while downloading', () => {
   });
 
   it('a server that never answers hits the idle timeout', async () => {
-    const error = await failure(fetchFrom('/silent.png', 'image', { fetchIdleTimeoutMs: 300 }));
+    const error = await engineFailure(fetchFrom('/silent.png', 'image', { fetchIdleTimeoutMs: 300 }));
     expect(error.code).toBe('SOURCE_FETCH_FAILED');
     expect(error.message).toMatch(/did not answer in time/);
     expect(error.retryable).toBe(true);
   });
 
   it('an endless stream stops at the size limit', async () => {
-    const error = await failure(fetchFrom('/endless.png', 'image', { imageMaxBytes: 256 * 1024 }));
+    const error = await engineFailure(fetchFrom('/endless.png', 'image', { imageMaxBytes: 256 * 1024 }));
     expect(error.code).toBe('SOURCE_TOO_LARGE');
     expect(error.message).toMatch(/the source image is larger than 256 KiB/);
     await expectNoLeftovers();
@@ -141,31 +133,31 @@ describe('limits while downloading', () => {
 
   it('a Content-Length over the limit is refused before the body is read', async () => {
     const started = Date.now();
-    const error = await failure(fetchFrom('/big-declared.png', 'image'));
+    const error = await engineFailure(fetchFrom('/big-declared.png', 'image'));
     expect(error.code).toBe('SOURCE_TOO_LARGE');
     expect(error.message).toMatch(/larger than 20 MiB/);
     expect(Date.now() - started).toBeLessThan(5000); // the 30 MB body is never sent: only refusing early ends this
   });
 
   it('a file over the limit without a declared length is refused', async () => {
-    const error = await failure(fetchFrom('/clip.webm', 'video', { videoMaxBytes: 1000 }));
+    const error = await engineFailure(fetchFrom('/clip.webm', 'video', { videoMaxBytes: 1000 }));
     expect(error.code).toBe('SOURCE_TOO_LARGE');
-    const declared = await failure(fetchFrom('/clip.mp4', 'video', { videoMaxBytes: 1000 }));
+    const declared = await engineFailure(fetchFrom('/clip.mp4', 'video', { videoMaxBytes: 1000 }));
     expect(declared.code).toBe('SOURCE_TOO_LARGE');
   });
 
   it('a compressed response is refused', async () => {
-    const error = await failure(fetchFrom('/gzip.png', 'image'));
+    const error = await engineFailure(fetchFrom('/gzip.png', 'image'));
     expect(error.code).toBe('SOURCE_UNSUPPORTED');
     expect(error.message).toMatch(/compressed/);
   });
 
   it('HTTP errors: 4xx final, 5xx retryable, with the status only', async () => {
-    const notFound = await failure(fetchFrom('/status-404.png', 'image'));
+    const notFound = await engineFailure(fetchFrom('/status-404.png', 'image'));
     expect(notFound).toMatchObject({ code: 'SOURCE_FETCH_FAILED', retryable: false });
     expect(notFound.message).toMatch(/HTTP 404/);
     expect(notFound.message).not.toMatch(/gone/);
-    const busy = await failure(fetchFrom('/status-503.png', 'image'));
+    const busy = await engineFailure(fetchFrom('/status-503.png', 'image'));
     expect(busy).toMatchObject({ code: 'SOURCE_FETCH_FAILED', retryable: true });
   });
 
@@ -179,51 +171,51 @@ describe('limits while downloading', () => {
 
 describe('media checks', () => {
   it('a zero-byte file is SOURCE_INVALID', async () => {
-    const error = await failure(fetchFrom('/empty.png', 'image'));
+    const error = await engineFailure(fetchFrom('/empty.png', 'image'));
     expect(error.code).toBe('SOURCE_INVALID');
     expect(error.message).toMatch(/empty/);
   });
 
   it('a text file named .jpg is SOURCE_UNSUPPORTED', async () => {
-    const error = await failure(fetchFrom('/text.jpg', 'image'));
+    const error = await engineFailure(fetchFrom('/text.jpg', 'image'));
     expect(error).toMatchObject({ code: 'SOURCE_UNSUPPORTED', retryable: false });
     expect(error.message).toMatch(/must be an image \(JPEG, PNG or WebP\)/);
   });
 
   it('an HLS playlist named .mp4 is refused and opens nothing', async () => {
-    const error = await failure(fetchFrom('/playlist.mp4', 'video'));
+    const error = await engineFailure(fetchFrom('/playlist.mp4', 'video'));
     expect(error.code).toBe('SOURCE_UNSUPPORTED');
     expect(server.requests.map((r) => r.url)).toEqual(['/playlist.mp4']);
   });
 
   it('a video where an image is expected is SOURCE_UNSUPPORTED', async () => {
-    const error = await failure(fetchFrom('/clip.mp4', 'image'));
+    const error = await engineFailure(fetchFrom('/clip.mp4', 'image'));
     expect(error.code).toBe('SOURCE_UNSUPPORTED');
     expect(error.message).toMatch(/its bytes are video/);
   });
 
   it('a truncated MP4 is SOURCE_INVALID', async () => {
-    const error = await failure(fetchFrom('/truncated.mp4', 'video'));
+    const error = await engineFailure(fetchFrom('/truncated.mp4', 'video'));
     expect(error).toMatchObject({ code: 'SOURCE_INVALID', retryable: false });
   });
 
   it('a PNG declaring 100000×100000 is refused from its header', async () => {
-    const error = await failure(fetchFrom('/huge.png', 'image'));
+    const error = await engineFailure(fetchFrom('/huge.png', 'image'));
     expect(error.code).toBe('SOURCE_TOO_LARGE');
     expect(error.message).toMatch(/100000×100000 px; at most 4096 px a side/);
-    const wide = await failure(fetchFrom('/wide.png', 'image'));
+    const wide = await engineFailure(fetchFrom('/wide.png', 'image'));
     expect(wide.code).toBe('SOURCE_TOO_LARGE');
   });
 
   it('a video over the duration or size limit is SOURCE_TOO_LARGE', async () => {
-    const long = await failure(fetchFrom('/clip.webm', 'video', { videoMaxSeconds: 1 }));
+    const long = await engineFailure(fetchFrom('/clip.webm', 'video', { videoMaxSeconds: 1 }));
     expect(long.code).toBe('SOURCE_TOO_LARGE');
     expect(long.message).toMatch(/lasts 2\.0 s; at most 1 s/);
-    const wide = await failure(fetchFrom('/clip.mp4', 'video', { videoMaxSide: 150 }));
+    const wide = await engineFailure(fetchFrom('/clip.mp4', 'video', { videoMaxSide: 150 }));
     expect(wide.code).toBe('SOURCE_TOO_LARGE');
     expect(wide.message).toMatch(/160×120 px; at most 150 px a side/);
     // Over the pixel budget the decoder itself refuses (-max_pixels), before any frame is made.
-    const big = await failure(fetchFrom('/clip.mp4', 'video', { videoMaxSide: 100 }));
+    const big = await engineFailure(fetchFrom('/clip.mp4', 'video', { videoMaxSide: 100 }));
     expect(big.code).toBe('SOURCE_TOO_LARGE');
     expect(big.message).toMatch(/larger than 10000 pixels/);
   });

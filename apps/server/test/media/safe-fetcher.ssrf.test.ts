@@ -6,14 +6,13 @@ import type { LookupAddress } from 'node:dns';
 import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineError } from '../../src/engines/engine.ts';
 import { parseAllowlist } from '../../src/modules/media/fetch-allowlist.ts';
 import { ADDRESS_REFUSED, createGuardedAgent, type LookupAll } from '../../src/modules/media/guarded-agent.ts';
 import { isPublicAddress } from '../../src/modules/media/ip-address.ts';
 import { parseMediaConfig } from '../../src/modules/media/media.config.ts';
 import { createSafeFetcher } from '../../src/modules/media/safe-fetcher.ts';
 import { tempDir } from '../support/temp-dir.ts';
-import { type Fixtures, makeFixtures } from './fixtures.ts';
+import { engineFailure, type Fixtures, makeFixtures } from './fixtures.ts';
 import { type HostileServer, redirectTo, serveBytes, startHostileServer } from './hostile-server.ts';
 
 let fixtures: Fixtures;
@@ -41,15 +40,6 @@ afterAll(async () => {
 
 const fetcherWith = (fetchAllow: string, lookup?: LookupAll) =>
   createSafeFetcher({ ...parseMediaConfig({ fetchAllow }), lookup });
-
-async function failure(promise: Promise<unknown>): Promise<EngineError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(EngineError);
-  return error as EngineError;
-}
 
 const fakeLookup =
   (answers: string[][], calls: string[] = []): LookupAll =>
@@ -94,7 +84,7 @@ describe('address forms through the fetcher', () => {
     // `*:port` opens the hostile server's port for public addresses only: the address rule decides.
     const fetcher = fetcherWith(`*:${hostile.port}`);
     const before = hostile.requests.length;
-    const error = await failure(
+    const error = await engineFailure(
       fetcher.fetch(`http://${host}:${hostile.port}/image.png`, 'image', work.path, new AbortController().signal),
     );
     expect(error.code).toBe('SOURCE_FETCH_FAILED');
@@ -142,7 +132,7 @@ describe('redirects', () => {
     ];
     for (const [i, target] of targets.entries()) {
       hostile.route(`/hop-${i}`, redirectTo(target, [301, 302, 303, 307, 308][i % 5]));
-      const error = await failure(
+      const error = await engineFailure(
         fetcher.fetch(`${hostile.origin}/hop-${i}`, 'image', work.path, new AbortController().signal),
       );
       expect(error.code).toBe('SOURCE_FETCH_FAILED');
@@ -155,7 +145,7 @@ describe('redirects', () => {
     for (let i = 0; i < 6; i++) hostile.route(`/chain-${i}`, redirectTo(i === 5 ? '/image.png' : `/chain-${i + 1}`));
     const ok = await fetcher.fetch(`${hostile.origin}/chain-1`, 'image', work.path, new AbortController().signal);
     expect(ok.contentType).toBe('image/png');
-    const error = await failure(
+    const error = await engineFailure(
       fetcher.fetch(`${hostile.origin}/chain-0`, 'image', work.path, new AbortController().signal),
     );
     expect(error.message).toMatch(/more than 5 redirects/);
@@ -166,7 +156,7 @@ describe('DNS', () => {
   it('refuses a name whose answer mixes public and private addresses', async () => {
     const fetcher = fetcherWith(`*:${hostile.port}`, fakeLookup([['93.184.216.34', '127.0.0.1']]));
     const before = hostile.requests.length;
-    const error = await failure(
+    const error = await engineFailure(
       fetcher.fetch(`http://mixed.test:${hostile.port}/image.png`, 'image', work.path, new AbortController().signal),
     );
     expect(error.message).toMatch(/not a public address/);
@@ -180,7 +170,7 @@ describe('DNS', () => {
     const first = await new Promise<LookupAddress[]>((resolve) => lookup('rebind.test', {}, (_e, a) => resolve(a)));
     expect(isPublicAddress(first[0]!.address)).toBe(true);
     const before = hostile.requests.length;
-    const error = await failure(
+    const error = await engineFailure(
       fetcherWith(`*:${hostile.port}`, lookup).fetch(
         `http://rebind.test:${hostile.port}/image.png`,
         'image',
@@ -211,7 +201,7 @@ describe('DNS', () => {
   it('reports a name that does not resolve', async () => {
     const lookup: LookupAll = (_h, _o, callback) =>
       callback(Object.assign(new Error('not found'), { code: 'ENOTFOUND' }), []);
-    const error = await failure(
+    const error = await engineFailure(
       fetcherWith('', lookup).fetch('http://nowhere.test/a.png', 'image', work.path, new AbortController().signal),
     );
     expect(error.code).toBe('SOURCE_FETCH_FAILED');
