@@ -68,17 +68,18 @@ export function createAdminService(access: AccessStore, clock: Clock, engineName
       const hash = hashAccessKey(key);
       if (await access.keyByHash(hash)) throw new AdminError('This access key already exists');
       const endpoints = await Promise.all((input.endpoints ?? []).map(findEndpoint));
-      const id = generateId();
-      await access.createKey({
-        id,
+      const record: AccessKeyRecord = {
+        id: generateId(),
         prefix: displayPrefix(key),
         name: input.name ?? null,
         createdAt: clock.now(),
-        hash,
-      });
-      for (const endpoint of endpoints) await access.grant(id, endpoint.id);
-      const record = (await access.listKeys()).find((k) => k.id === id);
-      if (!record) throw new AdminError('The key was not stored');
+        revokedAt: null,
+        lastUsedAt: null,
+        endpointIds: [...new Set(endpoints.map((e) => e.id))],
+      };
+      const { id, prefix, name, createdAt } = record;
+      await access.createKey({ id, prefix, name, createdAt, hash });
+      for (const endpointId of record.endpointIds) await access.grant(id, endpointId);
       return { key, record };
     },
 
