@@ -68,7 +68,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     }
   }
 
-  return async function run(lease: Lease, external: AbortSignal & { reason?: unknown }): Promise<void> {
+  return async function run(lease: Lease, external: AbortSignal): Promise<void> {
     const task = await deps.store.get(lease.taskId);
     if (!task) return;
     const engine = deps.engines.get(task.engine);
