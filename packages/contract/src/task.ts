@@ -1,7 +1,7 @@
 /** The task object returned by GET, DELETE and list (CONTRACT.md A4 plus the Part C additions). */
 import { z } from 'zod';
 import { TaskError } from './errors.ts';
-import { TASK_TYPES } from './requests.ts';
+import { ExtendRequest, GenerateRequest, TASK_TYPES, UpscaleRequest } from './requests.ts';
 
 export const TASK_STATUSES = ['PENDING', 'IN_PROGRESS', 'SUCCESS', 'FAIL'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -30,6 +30,9 @@ export const Task = z
     seed: z.number().int().nullable().describe('The seed used (null for upscale)'),
     error: TaskError.nullable(),
     video: VideoInfo.nullable(),
+    request: z
+      .union([GenerateRequest, UpscaleRequest, ExtendRequest])
+      .describe('The request the task was made with, after validation: defaults filled in, prompts trimmed'),
   })
   .meta({ id: 'Task' });
 export type Task = z.infer<typeof Task>;

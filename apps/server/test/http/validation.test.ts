@@ -27,7 +27,7 @@ async function expectInvalid(response: Promise<{ status: number; body: any }>, p
 
 describe('generate', () => {
   it('accepts the minimal body and applies the defaults', async () => {
-    const { status, body } = await generate({ prompt: 'a sunset' });
+    const { status, body } = await generate({ prompt: '  a sunset ' });
     expect(status).toBe(200);
     expect(Object.keys(body)).toEqual(['taskId']);
     const task = await server.call('GET', `/video/tasks/${body.taskId}`);
@@ -40,6 +40,11 @@ describe('generate', () => {
     });
     expect(task.body.seed).toBeGreaterThanOrEqual(0);
     expect(task.body.seed).toBeLessThanOrEqual(4294967295);
+    // The task shows what it was made with: trimmed, defaults filled in, the seed actually used.
+    expect(task.body.request).toEqual({
+      prompt: 'a sunset',
+      settings: { seed: task.body.seed, duration: 2, aspectRatio: '16:9' },
+    });
   });
 
   it('rejects a missing, empty or whitespace prompt', async () => {

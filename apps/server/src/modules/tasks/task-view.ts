@@ -36,6 +36,7 @@ export function createTaskView(deps: TaskViewDeps) {
       seed: task.seed,
       error: task.error,
       video: task.status === 'SUCCESS' ? task.video : null,
+      request: task.request,
     };
   };
 }
