@@ -11,17 +11,26 @@ export const API_ERROR_STATUS = {
   INVALID_PARAMETER: 400,
   UNAUTHORIZED: 401,
   MEDIA_URL_INVALID: 403,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   ENDPOINT_NOT_FOUND: 404,
   TASK_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   IDEMPOTENCY_CONFLICT: 409,
   TASK_NOT_CANCELLABLE: 409,
+  /** Runner protocol: the lease token is not the task's current lease (expired, reaped, finished). */
+  LEASE_LOST: 409,
+  /** Runner protocol: complete before a successful upload. */
+  OUTPUT_MISSING: 409,
   MEDIA_GONE: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RANGE_NOT_SATISFIABLE: 416,
+  /** Runner protocol: the uploaded result is not a playable MP4 video. */
+  OUTPUT_INVALID: 422,
   RATE_LIMITED: 429,
+  /** Runner protocol: the runner already holds as many tasks as its token's concurrency. */
+  RUNNER_AT_CAPACITY: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
 } as const;

@@ -1,0 +1,174 @@
+/**
+ * The remote-runner protocol, version 1 (docs/runner-protocol.md): how a model runner on another
+ * machine pulls tasks, reports progress and hands back a result. Runners authenticate with a runner
+ * token (never an access key) and every call about a task carries the lease token of its claim.
+ */
+import { z } from 'zod';
+import type { TaskErrorCode } from './errors.ts';
+import { ExtendRequest, GenerateRequest, TASK_TYPES, UpscaleRequest } from './requests.ts';
+import { TASK_STATUSES, VideoInfo } from './task.ts';
+
+export const RUNNER_PROTOCOL_VERSION = 1;
+/** Every protocol route lives under this prefix; a breaking change gets a new version segment. */
+export const RUNNER_BASE_PATH = `/v1/runner`;
+/** Header that carries the lease token on every call about a claimed task. */
+export const LEASE_TOKEN_HEADER = 'vidforge-lease-token';
+export const CLAIM_WAIT_MAX_MS = 30_000;
+export const CLAIM_WAIT_DEFAULT_MS = 20_000;
+
+/** A model family such as `preview`, `wan2.2` or `ltx-video`; endpoints of engine `runner` name one. */
+export const ENGINE_FAMILY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const EngineFamily = z
+  .string()
+  .regex(ENGINE_FAMILY_PATTERN, 'must be 1-64 of a-z, 0-9, ".", "_", "-", starting with a letter or digit');
+
+export const RunnerClaimRequest = z
+  .strictObject({
+    engines: z
+      .array(EngineFamily)
+      .min(1)
+      .max(32)
+      .optional()
+      .describe("Engine families this runner serves now; default: all its token allows (a subset of the token's)"),
+    operations: z
+      .array(z.enum(TASK_TYPES))
+      .min(1)
+      .optional()
+      .describe("Operations this runner serves now; default: all its token allows (a subset of the token's)"),
+    waitMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(CLAIM_WAIT_MAX_MS)
+      .default(CLAIM_WAIT_DEFAULT_MS)
+      .describe('Long-poll: how long to wait for a task before answering {"task": null}'),
+  })
+  .meta({ id: 'RunnerClaimRequest' });
+export type RunnerClaimRequest = z.infer<typeof RunnerClaimRequest>;
+export type RunnerClaimRequestInput = z.input<typeof RunnerClaimRequest>;
+
+export const RunnerSource = z
+  .object({
+    kind: z.enum(['image', 'video']),
+    url: z
+      .string()
+      .describe('Signed URL of the source, already fetched and checked by the server; valid until the task deadline'),
+    contentType: z.string().describe('Detected from the bytes, e.g. image/png, video/mp4'),
+    size: z.number().int().describe('Bytes'),
+  })
+  .meta({ id: 'RunnerSource' });
+export type RunnerSource = z.infer<typeof RunnerSource>;
+
+export const RunnerTask = z
+  .object({
+    taskId: z.string(),
+    type: z.enum(TASK_TYPES),
+    engine: z.string().describe('The engine family the task was submitted for'),
+    attempt: z.number().int().describe('1 for the first attempt'),
+    leaseToken: z.string().describe(`Send in the ${LEASE_TOKEN_HEADER} header of every call about this task`),
+    leaseExpiresAt: z.number().int().describe('Epoch ms; heartbeat well before it'),
+    heartbeatIntervalMs: z.number().int().describe('How often to heartbeat (a third of the lease)'),
+    deadlineAt: z.number().int().describe('Epoch ms; the task FAILs with TIMEOUT if not finished by then'),
+    request: z
+      .union([GenerateRequest, UpscaleRequest, ExtendRequest])
+      .describe('The validated request: defaults filled in, settings.seed already resolved'),
+    seed: z.number().int().nullable().describe('The seed to use (null for upscale)'),
+    endpointSettings: z.record(z.string(), z.unknown()).describe("Settings of the task's endpoint"),
+    source: RunnerSource.nullable(),
+    output: z.object({
+      contentType: z.literal('video/mp4'),
+      maxBytes: z.number().int().describe('Uploads larger than this are refused'),
+    }),
+  })
+  .meta({ id: 'RunnerTask' });
+export type RunnerTask = z.infer<typeof RunnerTask>;
+
+export const RunnerClaimResponse = z
+  .object({ task: RunnerTask.nullable().describe('null when no task arrived within waitMs') })
+  .meta({ id: 'RunnerClaimResponse' });
+export type RunnerClaimResponse = z.infer<typeof RunnerClaimResponse>;
+
+export const RunnerHeartbeatRequest = z
+  .strictObject({
+    progress: z.number().min(0).max(1).describe('Fraction done; values lower than the last are ignored'),
+    stage: z.string().max(64).optional().describe('What the runner is doing, e.g. "denoising" or "encoding"'),
+  })
+  .meta({ id: 'RunnerHeartbeatRequest' });
+export type RunnerHeartbeatRequest = z.infer<typeof RunnerHeartbeatRequest>;
+
+export const RunnerHeartbeatResponse = z
+  .object({
+    cancelled: z.boolean().describe('true: the task was cancelled or timed out; stop and send nothing more'),
+    leaseExpiresAt: z.number().int().nullable().describe('The extended lease expiry; null when cancelled'),
+  })
+  .meta({ id: 'RunnerHeartbeatResponse' });
+export type RunnerHeartbeatResponse = z.infer<typeof RunnerHeartbeatResponse>;
+
+export const RunnerUploadResponse = z
+  .object({
+    size: z.number().int(),
+    video: VideoInfo.describe("What the server's probe found in the upload"),
+  })
+  .meta({ id: 'RunnerUploadResponse' });
+export type RunnerUploadResponse = z.infer<typeof RunnerUploadResponse>;
+
+/** Codes a runner may fail a task with: the outcomes a runner can know about (not CANCELLED or TIMEOUT). */
+export const RUNNER_FAILURE_CODES = [
+  'SOURCE_TOO_LARGE',
+  'SOURCE_UNSUPPORTED',
+  'SOURCE_INVALID',
+  'ENGINE_FAILED',
+  'ENGINE_UNAVAILABLE',
+  'OUTPUT_INVALID',
+  'INTERNAL_ERROR',
+] as const satisfies readonly TaskErrorCode[];
+
+export const RunnerFailRequest = z
+  .strictObject({
+    code: z.enum(RUNNER_FAILURE_CODES).default('ENGINE_FAILED'),
+    message: z.string().trim().min(1).max(2000).describe('Shown to the API client in task.error.message'),
+    retryable: z
+      .boolean()
+      .default(true)
+      .describe('false for deterministic failures (bad input): the task fails at once without another attempt'),
+  })
+  .meta({ id: 'RunnerFailRequest' });
+export type RunnerFailRequest = z.infer<typeof RunnerFailRequest>;
+export type RunnerFailRequestInput = z.input<typeof RunnerFailRequest>;
+
+export const RunnerAbortRequest = z
+  .strictObject({ reason: z.string().max(500).optional() })
+  .meta({ id: 'RunnerAbortRequest' });
+export type RunnerAbortRequest = z.infer<typeof RunnerAbortRequest>;
+
+export const RunnerSettleResponse = z
+  .object({
+    status: z.enum(TASK_STATUSES).describe('The task status after the call: SUCCESS, PENDING (to be retried) or FAIL'),
+  })
+  .meta({ id: 'RunnerSettleResponse' });
+export type RunnerSettleResponse = z.infer<typeof RunnerSettleResponse>;
+
+/** A runner as the operator sees it (`vidforge runners list --json`). */
+export const RunnerInfo = z
+  .object({
+    id: z.string(),
+    name: z.string().nullable(),
+    tokenPrefix: z.string(),
+    engines: z.array(z.string()),
+    operations: z.array(z.enum(TASK_TYPES)),
+    concurrency: z.number().int(),
+    createdAt: z.number().int(),
+    lastSeenAt: z.number().int().nullable(),
+    revokedAt: z.number().int().nullable(),
+    running: z.array(
+      z.object({
+        taskId: z.string(),
+        attempt: z.number().int(),
+        progress: z.number(),
+        stage: z.string().nullable(),
+        leaseExpiresAt: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'RunnerInfo' });
+export type RunnerInfo = z.infer<typeof RunnerInfo>;
