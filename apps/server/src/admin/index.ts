@@ -1,6 +1,6 @@
 /**
  * What the `vidforge` command line needs from the server: configuration, the server itself, and the
- * operator actions on endpoints and keys against the configured database.
+ * operator actions on endpoints, keys and runners against the configured database.
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -8,6 +8,7 @@ import { openSqliteAdapters } from '../adapters/sqlite/index.ts';
 import type { ServerConfig } from '../config/config.schema.ts';
 import { KNOWN_ENGINES } from '../engines/known-engines.ts';
 import { type AdminService, createAdminService } from '../modules/auth/admin.service.ts';
+import { createRunnerAdmin, type RunnerAdmin } from '../modules/runners/runner-admin.ts';
 import { systemClock } from '../ports/clock.ts';
 
 export type { ServerConfig } from '../config/config.schema.ts';
@@ -16,10 +17,16 @@ export { type RunningServer, startServer } from '../main.ts';
 export { AdminError } from '../modules/auth/admin.service.ts';
 export { firstRunBanner } from './banner.ts';
 
-export async function openAdmin(config: ServerConfig): Promise<{ admin: AdminService; close(): Promise<void> }> {
+export async function openAdmin(
+  config: ServerConfig,
+): Promise<{ admin: AdminService & RunnerAdmin; close(): Promise<void> }> {
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
   const storage = openSqliteAdapters({ file: join(dataDir, 'vidforge.db'), synchronous: config.sqliteSynchronous });
   const engines = config.enableTestEngine ? [...KNOWN_ENGINES, 'test'] : KNOWN_ENGINES;
-  return { admin: createAdminService(storage.access, systemClock, engines), close: () => storage.close() };
+  const admin = {
+    ...createAdminService(storage.access, systemClock, engines),
+    ...createRunnerAdmin(storage.runners, storage.queue, systemClock),
+  };
+  return { admin, close: () => storage.close() };
 }

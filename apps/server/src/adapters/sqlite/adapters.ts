@@ -1,9 +1,11 @@
-/** The three SQL-backed ports over one embedded database, as the composition root wires them. */
+/** The SQL-backed ports over one embedded database, as the composition root wires them. */
 import type { AccessStore } from '../../ports/access-store.ts';
+import type { RunnerStore } from '../../ports/runner-store.ts';
 import type { TaskStore } from '../../ports/task-store.ts';
 import type { WorkQueue } from '../../ports/work-queue.ts';
 import { createSqliteAccessStore } from './access-store.ts';
 import { type OpenSqliteOptions, openSqlite, type SqliteHandle } from './open.ts';
+import { createSqliteRunnerStore } from './runner-store.ts';
 import { createSqliteTaskStore } from './task-store.ts';
 import { createSqliteWorkQueue } from './work-queue.ts';
 
@@ -12,6 +14,7 @@ export interface SqliteAdapters {
   tasks: TaskStore;
   queue: WorkQueue;
   access: AccessStore;
+  runners: RunnerStore;
   close(): Promise<void>;
 }
 
@@ -22,6 +25,7 @@ export function openSqliteAdapters(options: OpenSqliteOptions): SqliteAdapters {
     tasks: createSqliteTaskStore(handle),
     queue: createSqliteWorkQueue(handle),
     access: createSqliteAccessStore(handle),
+    runners: createSqliteRunnerStore(handle),
     close: () => handle.close(),
   };
 }

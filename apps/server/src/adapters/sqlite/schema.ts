@@ -3,6 +3,9 @@
  * milliseconds, JSON is TEXT, booleans would be INTEGER 0/1.
  */
 import type { Generated } from 'kysely';
+import type { AttemptOutcome } from '../../ports/work-queue.ts';
+
+export type { AttemptOutcome };
 
 export interface EndpointsTable {
   id: string;
@@ -58,8 +61,6 @@ export interface TasksTable {
   result_deleted_at: number | null;
 }
 
-export type AttemptOutcome = 'succeeded' | 'retry' | 'failed' | 'released' | 'expired' | 'cancelled';
-
 /** One row per lease; the current lease of a task is its row with `ended_at` NULL. */
 export interface TaskAttemptsTable {
   id: Generated<number>;
@@ -74,6 +75,26 @@ export interface TaskAttemptsTable {
   outcome: AttemptOutcome | null;
   error_code: string | null;
   error_message: string | null;
+  /** What the worker last said it was doing (remote runners' heartbeat `stage`). */
+  stage: string | null;
+  /** JSON VideoInfo of an uploaded, probed output not yet committed (remote runners). */
+  output: string | null;
+}
+
+export interface RunnersTable {
+  id: string;
+  name: string | null;
+  /** Readable start of the token, for listings. */
+  prefix: string;
+  /** SHA-256 of the token. */
+  hash: string;
+  /** JSON arrays: engine families and operations the operator allows. */
+  engines: string;
+  operations: string;
+  concurrency: number;
+  created_at: number;
+  revoked_at: number | null;
+  last_seen_at: number | null;
 }
 
 export interface IdempotencyTable {
@@ -98,5 +119,6 @@ export interface SqliteSchema {
   tasks: TasksTable;
   task_attempts: TaskAttemptsTable;
   idempotency: IdempotencyTable;
+  runners: RunnersTable;
   schema_migrations: SchemaMigrationsTable;
 }

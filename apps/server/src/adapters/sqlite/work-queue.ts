@@ -4,14 +4,16 @@
  * IN_PROGRESS and its open attempt carries the caller's token) and changes nothing when it fails.
  */
 import { randomBytes } from 'node:crypto';
-import type { TaskError } from '@vidforge/contract';
+import type { TaskError, VideoInfo } from '@vidforge/contract';
 import type { Transaction } from 'kysely';
 import type {
+  AttemptState,
   ClaimOptions,
   CompletedResult,
   ExpiredLease,
   HeartbeatResult,
   Lease,
+  OpenLease,
   WorkQueue,
 } from '../../ports/work-queue.ts';
 import type { SqliteHandle } from './open.ts';
@@ -35,7 +37,7 @@ export function createSqliteWorkQueue(handle: SqliteHandle): WorkQueue {
 
   return {
     async claim(options: ClaimOptions): Promise<Lease | null> {
-      if (options.engines.length === 0) return null;
+      if (options.engines.length === 0 || options.types?.length === 0) return null;
       const { now, workerId } = options;
       const token = randomBytes(18).toString('base64url');
       const expiresAt = now + options.leaseMs;
@@ -49,6 +51,7 @@ export function createSqliteWorkQueue(handle: SqliteHandle): WorkQueue {
               .select('id')
               .where('status', '=', 'PENDING')
               .where('engine', 'in', options.engines)
+              .$if(options.types !== undefined, (qb) => qb.where('type', 'in', options.types!))
               .where('run_after', '<=', now)
               .orderBy('run_after')
               .orderBy('created_at')
@@ -73,13 +76,15 @@ export function createSqliteWorkQueue(handle: SqliteHandle): WorkQueue {
             outcome: null,
             error_code: null,
             error_message: null,
+            stage: null,
+            output: null,
           })
           .execute();
         return { taskId: claimed.id, token, attempt: claimed.attempts, workerId, expiresAt };
       });
     },
 
-    heartbeat(lease: Lease, progress: number, leaseMs: number, now: number): Promise<HeartbeatResult> {
+    heartbeat(lease: Lease, progress: number, leaseMs: number, now: number, stage?: string): Promise<HeartbeatResult> {
       const reported = Number.isFinite(progress) ? Math.min(Math.max(progress, 0), MAX_RUNNING_PROGRESS) : 0;
       const expiresAt = now + leaseMs;
       return db.transaction().execute(async (trx): Promise<HeartbeatResult> => {
@@ -87,7 +92,7 @@ export function createSqliteWorkQueue(handle: SqliteHandle): WorkQueue {
         if (attemptId === null) return { ok: false };
         await trx
           .updateTable('task_attempts')
-          .set({ lease_expires_at: expiresAt, heartbeat_at: now })
+          .set({ lease_expires_at: expiresAt, heartbeat_at: now, ...(stage === undefined ? {} : { stage }) })
           .where('id', '=', attemptId)
           .execute();
         await trx
@@ -100,6 +105,69 @@ export function createSqliteWorkQueue(handle: SqliteHandle): WorkQueue {
           .execute();
         return { ok: true, expiresAt };
       });
+    },
+
+    stageOutput(lease: Lease, video: VideoInfo): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const attemptId = await fence(trx, lease);
+        if (attemptId === null) return false;
+        await trx
+          .updateTable('task_attempts')
+          .set({ output: JSON.stringify(video) })
+          .where('id', '=', attemptId)
+          .execute();
+        return true;
+      });
+    },
+
+    async attempt(taskId: string, token: string): Promise<AttemptState | null> {
+      const row = await db
+        .selectFrom('task_attempts')
+        .select(['task_id', 'lease_token', 'attempt', 'worker_id', 'lease_expires_at', 'outcome', 'output'])
+        .where('task_id', '=', taskId)
+        .where('lease_token', '=', token)
+        .executeTakeFirst();
+      if (!row) return null;
+      return {
+        lease: {
+          taskId: row.task_id,
+          token: row.lease_token,
+          attempt: row.attempt,
+          workerId: row.worker_id,
+          expiresAt: row.lease_expires_at,
+        },
+        outcome: row.outcome,
+        output: row.output === null ? null : (JSON.parse(row.output) as VideoInfo),
+      };
+    },
+
+    async openLeases(workerIds: readonly string[]): Promise<OpenLease[]> {
+      if (workerIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('task_attempts as a')
+        .innerJoin('tasks as t', 't.id', 'a.task_id')
+        .select([
+          'a.task_id',
+          'a.lease_token',
+          'a.attempt',
+          'a.worker_id',
+          'a.lease_expires_at',
+          'a.stage',
+          't.progress',
+        ])
+        .where('a.worker_id', 'in', workerIds)
+        .where('a.ended_at', 'is', null)
+        .orderBy('a.started_at')
+        .execute();
+      return rows.map((row) => ({
+        taskId: row.task_id,
+        token: row.lease_token,
+        attempt: row.attempt,
+        workerId: row.worker_id,
+        expiresAt: row.lease_expires_at,
+        progress: row.progress,
+        stage: row.stage,
+      }));
     },
 
     complete(lease: Lease, result: CompletedResult, now: number): Promise<boolean> {

@@ -3,6 +3,7 @@
  * Plain keys leave this module exactly once, as the return value of createKey.
  */
 import { ENDPOINT_PATH_PATTERN } from '@vidforge/contract';
+import { RUNNER_ENGINE, runnerSettingsProblem } from '../../engines/runner-family.ts';
 import type { AccessKeyRecord, AccessStore, EndpointRecord } from '../../ports/access-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { displayPrefix, generateAccessKey, generateEndpointPath, generateId, hashAccessKey } from './secrets.ts';
@@ -32,6 +33,9 @@ export function createAdminService(access: AccessStore, clock: Clock, engineName
       if (!engineNames.includes(input.engine)) {
         throw new AdminError(`Unknown engine "${input.engine}"; known engines: ${engineNames.join(', ')}`);
       }
+      const settings = input.settings ?? {};
+      const settingsProblem = input.engine === RUNNER_ENGINE ? runnerSettingsProblem(settings) : null;
+      if (settingsProblem) throw new AdminError(settingsProblem);
       const path = input.path ?? generateEndpointPath();
       if (!ENDPOINT_PATH_PATTERN.test(path)) {
         throw new AdminError('An endpoint path must be 4..64 characters of A-Z a-z 0-9 _ -');
@@ -41,7 +45,7 @@ export function createAdminService(access: AccessStore, clock: Clock, engineName
         id: generateId(),
         path,
         engine: input.engine,
-        settings: input.settings ?? {},
+        settings,
         name: input.name ?? null,
         createdAt: clock.now(),
       };

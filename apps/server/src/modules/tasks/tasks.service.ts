@@ -16,6 +16,7 @@ import {
   type TaskList,
   type TaskType,
 } from '@vidforge/contract';
+import { taskEngineOf } from '../../engines/runner-family.ts';
 import { ApiError } from '../../http/api-error.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { TaskStore } from '../../ports/task-store.ts';
@@ -83,7 +84,7 @@ export function createTasksService(deps: TasksServiceDeps) {
           endpointId: caller.endpoint.id,
           keyId: caller.key.id,
           type,
-          engine: caller.endpoint.engine,
+          engine: taskEngineOf(caller.endpoint),
           request,
           seed,
           maxAttempts: deps.maxAttempts,

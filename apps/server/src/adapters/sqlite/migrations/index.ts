@@ -1,5 +1,6 @@
 import { initial } from './001_initial.ts';
+import { runners } from './002_runners.ts';
 import type { Migration } from './migration.ts';
 
 /** Every migration in order; append only. */
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, runners];
