@@ -8,6 +8,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.ts')).serve,
   endpoints: async () => (await import('./commands/admin.ts')).endpoints,
   keys: async () => (await import('./commands/admin.ts')).keys,
+  runners: async () => (await import('./commands/runners.ts')).runners,
+  runner: async () => (await import('./commands/runner.ts')).runner,
   generate: async () => (await import('./commands/submit.ts')).generate,
   upscale: async () => (await import('./commands/submit.ts')).upscale,
   extend: async () => (await import('./commands/submit.ts')).extend,
@@ -21,22 +23,35 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 };
 
 async function help(): Promise<string> {
-  const [{ SERVE_HELP }, { ENDPOINTS_HELP, KEYS_HELP }, { SUBMIT_HELP }, { TASKS_HELP }, { LOGIN_HELP }] =
-    await Promise.all([
-      import('./commands/serve.ts'),
-      import('./commands/admin.ts'),
-      import('./commands/submit.ts'),
-      import('./commands/tasks.ts'),
-      import('./commands/login.ts'),
-    ]);
+  const [
+    { SERVE_HELP },
+    { ENDPOINTS_HELP, KEYS_HELP },
+    { RUNNERS_HELP },
+    { RUNNER_HELP },
+    { SUBMIT_HELP },
+    { TASKS_HELP },
+    { LOGIN_HELP },
+  ] = await Promise.all([
+    import('./commands/serve.ts'),
+    import('./commands/admin.ts'),
+    import('./commands/runners.ts'),
+    import('./commands/runner.ts'),
+    import('./commands/submit.ts'),
+    import('./commands/tasks.ts'),
+    import('./commands/login.ts'),
+  ]);
   return `vidforge: self-hosted video generation
 
 Server:
 ${SERVE_HELP.split('\n')[0]}
 ${ENDPOINTS_HELP}
 ${KEYS_HELP}
+${RUNNERS_HELP}
 
 Every admin command takes --config FILE and reads the same VIDFORGE_* settings as the server.
+
+Runner (on a GPU machine; takes tasks from a server, token in VIDFORGE_RUNNER_TOKEN):
+${RUNNER_HELP}
 
 Client:
 ${SUBMIT_HELP}

@@ -4,7 +4,8 @@ import { parse } from '../args.ts';
 import { usageError } from '../cli-error.ts';
 import { printJson, printTable } from '../output.ts';
 
-export const ENDPOINTS_HELP = `vidforge endpoints create [--engine preview] [--name NAME] [--path PATH] [--settings JSON] [--json]
+export const ENDPOINTS_HELP = `vidforge endpoints create [--engine preview|runner] [--family FAMILY] [--name NAME] [--path PATH]
+                          [--settings JSON] [--json]
 vidforge endpoints list [--json]
 vidforge endpoints delete ID_OR_PATH [--json]`;
 
@@ -50,13 +51,18 @@ export async function endpoints(argv: string[]): Promise<void> {
       name: { type: 'string' },
       path: { type: 'string' },
       settings: { type: 'string' },
+      family: { type: 'string' },
     });
+    // --family FAMILY is short for --engine runner --settings '{"family": FAMILY}'.
+    const engine = values.engine ?? (values.family === undefined ? 'preview' : 'runner');
+    if (values.family !== undefined && engine !== 'runner') throw usageError('--family is for --engine runner');
+    const settings = parseSettings(values.settings);
     const endpoint = await withAdmin(values.config, (admin) =>
       admin.createEndpoint({
-        engine: values.engine ?? 'preview',
+        engine,
         name: values.name,
         path: values.path,
-        settings: parseSettings(values.settings),
+        settings: values.family === undefined ? settings : { ...settings, family: values.family },
       }),
     );
     if (values.json) return printJson(endpoint);
