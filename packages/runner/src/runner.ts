@@ -87,6 +87,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const progressIntervalMs = options.progressIntervalMs ?? 500;
   const errorBackoffMs = options.errorBackoffMs ?? 1000;
   const claims = new AbortController();
+  const grace = new AbortController();
   const running = new Map<string, Running>();
   let stopping = false;
   let exit: RunnerExit = { reason: 'stopped' };
@@ -312,17 +313,21 @@ export function createRunner(options: RunnerOptions): Runner {
       return Promise.all(slots).then(() => exit);
     },
     stop(graceMs = 10_000) {
-      stopped ??= (async () => {
-        stopping = true;
-        claims.abort('stopping');
+      if (stopped) {
+        // A second stop (a second signal) with no grace cuts the first one's grace short.
+        if (graceMs === 0) grace.abort();
+        return stopped;
+      }
+      stopping = true;
+      claims.abort('stopping');
+      stopped = (async () => {
         const all = Promise.all(slots ?? []);
         if (running.size > 0) log.info(`stopping: waiting up to ${graceMs} ms for ${running.size} running task(s)`);
-        const grace = new AbortController();
         const finished = await Promise.race([
           all.then(() => true),
           sleep(graceMs, grace.signal).then(
             () => false,
-            () => true,
+            () => false,
           ),
         ]);
         grace.abort();
