@@ -15,6 +15,9 @@ import { installErrorHandling, sendError } from './http/error-handler.ts';
 import { requestIdOf } from './http/request-id.ts';
 import type { AuthService } from './modules/auth/auth.service.ts';
 import { type MediaRoutesDeps, registerMediaRoutes } from './modules/results/media.routes.ts';
+import type { RunnerService } from './modules/runners/runner.service.ts';
+import { registerRunnerRoutes } from './modules/runners/runners.routes.ts';
+import type { TaskSources } from './modules/runners/task-sources.ts';
 import { registerTaskRoutes } from './modules/tasks/tasks.routes.ts';
 import type { TasksService } from './modules/tasks/tasks.service.ts';
 
@@ -25,6 +28,9 @@ export interface AppDeps extends MediaRoutesDeps {
   /** Readiness: resolves when the database answers. */
   ping(): Promise<void>;
   logger?: FastifyBaseLogger;
+  /** The runner protocol (docs/runner-protocol.md). */
+  runners: RunnerService;
+  sources: TaskSources;
 }
 
 export interface App {
@@ -91,6 +97,7 @@ export function buildApp(deps: AppDeps): App {
 
   registerTaskRoutes(app, { auth: deps.auth, tasks: deps.tasksService });
   registerMediaRoutes(app, deps);
+  registerRunnerRoutes(app, { runners: deps.runners, sources: deps.sources });
 
   return {
     app,

@@ -13,14 +13,18 @@ import type { ServerConfig } from './config/config.schema.ts';
 import { defaultPublicUrl } from './config/load-config.ts';
 import { EngineRegistry } from './engines/engine.ts';
 import { createPreviewEngine } from './engines/preview/preview-engine.ts';
+import { RUNNER_ENGINE } from './engines/runner-family.ts';
 import { createTestEngine } from './engines/test/test-engine.ts';
 import { createAdminService } from './modules/auth/admin.service.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
 import { type BootstrapResult, bootstrapAccess } from './modules/auth/bootstrap.ts';
 import { createReaper } from './modules/maintenance/reaper.ts';
 import { checkFfmpeg, createSafeFetcher } from './modules/media/index.ts';
+import { withOwnMediaSources } from './modules/results/own-media-source.ts';
 import { loadSigningSecrets } from './modules/results/signing-secrets.ts';
 import { createUrlSigner } from './modules/results/url-signer.ts';
+import { createRunnerService } from './modules/runners/runner.service.ts';
+import { createTaskSources } from './modules/runners/task-sources.ts';
 import { createTaskView } from './modules/tasks/task-view.ts';
 import { createTasksService } from './modules/tasks/tasks.service.ts';
 import { createRetryPolicy } from './modules/workers/retry-policy.ts';
@@ -64,16 +68,27 @@ export async function startServer(
     maxTtlMs: config.mediaUrlTtlMs,
   });
   const retry = createRetryPolicy({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs });
+  // Known only after listen() when not configured (port 0 picks a free port).
+  let publicUrl = config.publicUrl ?? '';
+  const fetcher = withOwnMediaSources(createSafeFetcher(config.media), {
+    publicUrl: () => publicUrl,
+    signer,
+    tasks: store,
+    blobs,
+    clock,
+    media: config.media,
+  });
+  const workRoot = join(dataDir, 'work');
   const runTask = createTaskRunner({
     store,
     queue,
     blobs,
     access,
     engines,
-    fetcher: createSafeFetcher(config.media),
+    fetcher,
     retry,
     clock,
-    workRoot: join(dataDir, 'work'),
+    workRoot,
     leaseMs: config.leaseMs,
     progressIntervalMs: config.progressIntervalMs,
     retentionMs: config.retentionMs,
@@ -90,9 +105,40 @@ export async function startServer(
     workerIdPrefix: `local:${hostname()}:${process.pid}`,
     log,
   });
-  const onFinished = (taskId: string) => workers.abort(taskId);
-  // Known only after listen() when not configured (port 0 picks a free port).
-  let publicUrl = config.publicUrl ?? '';
+  const sources = createTaskSources({
+    blobs,
+    fetcher,
+    signer,
+    clock,
+    workRoot,
+    publicUrl: () => publicUrl,
+    maxUrlTtlMs: config.mediaUrlTtlMs,
+  });
+  /** A task ended outside its worker (cancel, timeout, reaped lease): stop local work, drop its staged source. */
+  const onFinished = (taskId: string) => {
+    workers.abort(taskId);
+    void store
+      .get(taskId)
+      .then((task) => (task?.status === 'SUCCESS' || task?.status === 'FAIL' ? sources.remove(taskId) : undefined))
+      .catch((err) => log.warn({ err, taskId }, 'could not delete a staged source'));
+  };
+  const runners = createRunnerService({
+    runners: storage.runners,
+    store,
+    queue,
+    access,
+    blobs,
+    sources,
+    retry,
+    clock,
+    media: config.media,
+    workRoot,
+    leaseMs: config.leaseMs,
+    retentionMs: config.retentionMs,
+    pollIntervalMs: config.pollIntervalMs,
+    onFinished,
+    log,
+  });
   const tasksService = createTasksService({
     store,
     queue,
@@ -103,7 +149,7 @@ export async function startServer(
     idempotencyTtlMs: config.idempotencyTtlMs,
     onFinished,
   });
-  const admin = createAdminService(access, clock, engines.names());
+  const admin = createAdminService(access, clock, [...engines.names(), RUNNER_ENGINE]);
   const bootstrap = await bootstrapAccess(access, admin, {
     endpointPath: config.bootstrapEndpoint,
     key: config.bootstrapKey,
@@ -122,6 +168,8 @@ export async function startServer(
       await access.countEndpoints();
     },
     logger: log.child({ component: 'http' }),
+    runners,
+    sources,
   });
 
   const reaper = createReaper({
@@ -154,6 +202,8 @@ export async function startServer(
     stop() {
       stopping ??= (async () => {
         startDraining();
+        // Long-polling runners get their answer now rather than holding the shutdown.
+        runners.close();
         // Workers first: running tasks get the grace period, then are released to the queue.
         await workers.stop(config.shutdownGraceMs);
         await stopReaper();

@@ -213,6 +213,46 @@ export function workQueueSuite(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('remote runners', () => {
+      it('claims only the asked operations', async () => {
+        const generate = await createTask(fx.store, { type: 'generate' });
+        const upscale = await createTask(fx.store, { type: 'upscale', seed: null });
+        const opts = { workerId: 'r1', engines: [ENGINE], leaseMs: LEASE_MS, now: T0 };
+        expect(await fx.queue.claim({ ...opts, types: [] })).toBeNull();
+        expect((await fx.queue.claim({ ...opts, types: ['upscale'] }))?.taskId).toBe(upscale.id);
+        expect(await fx.queue.claim({ ...opts, types: ['upscale', 'extend'] })).toBeNull();
+        expect((await fx.queue.claim(opts))?.taskId).toBe(generate.id);
+      });
+
+      it('finds an attempt by its token, open or ended, with its staged output', async () => {
+        const task = await createTask(fx.store);
+        const lease = (await claim(T0, [ENGINE], 'runner:a'))!;
+        expect(await fx.queue.attempt(task.id, lease.token)).toEqual({ lease, outcome: null, output: null });
+        expect(await fx.queue.stageOutput(lease, VIDEO)).toBe(true);
+        expect((await fx.queue.attempt(task.id, lease.token))?.output).toEqual(VIDEO);
+        await fx.store.finishUnleased(task.id, { code: 'CANCELLED', message: 'x' }, T0 + 10);
+        expect((await fx.queue.attempt(task.id, lease.token))?.outcome).toBe('cancelled');
+        expect(await fx.queue.stageOutput(lease, VIDEO)).toBe(false);
+        expect(await fx.queue.attempt(task.id, 'forged-token-forged-token')).toBeNull();
+        expect(await fx.queue.attempt('other-task', lease.token)).toBeNull();
+      });
+
+      it('lists the open leases of workers with their progress and stage', async () => {
+        const [a, b] = [await createTask(fx.store), await createTask(fx.store)];
+        const first = (await claim(T0, [ENGINE], 'runner:a'))!;
+        const second = (await claim(T0 + 1, [ENGINE], 'runner:b'))!;
+        await fx.queue.heartbeat(first, 0.5, LEASE_MS, T0 + 5, 'denoising');
+        expect(await fx.queue.openLeases(['runner:a', 'runner:b'])).toEqual([
+          { ...first, expiresAt: T0 + 5 + LEASE_MS, progress: 0.5, stage: 'denoising' },
+          { ...second, progress: 0, stage: null },
+        ]);
+        expect(await fx.queue.openLeases([])).toEqual([]);
+        await fx.queue.release(second, T0 + 6);
+        expect((await fx.queue.openLeases(['runner:b'])).map((l) => l.taskId)).toEqual([]);
+        expect([a.id, b.id]).toContain(first.taskId);
+      });
+    });
+
     describe('expired and nextRunAt', () => {
       it('lists leases past expiry, oldest first, up to the limit', async () => {
         await createTask(fx.store, { createdAt: T0, maxAttempts: 5 });

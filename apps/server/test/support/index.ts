@@ -1,3 +1,4 @@
 export { shiftableClock } from './clock.ts';
+export { addRunner, addRunnerEndpoint, listRunners, revokeRunner, runnerCall } from './runners.ts';
 export { type ApiResponse, FAST_SETTINGS, pollTask, startTestServer, type TestServer } from './server.ts';
 export { tempDir } from './temp-dir.ts';

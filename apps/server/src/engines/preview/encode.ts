@@ -8,6 +8,7 @@ import type { FfmpegInfo } from '../../modules/media/ffmpeg-check.ts';
 import type { MediaConfig } from '../../modules/media/media.config.ts';
 import { MAX_ALLOC_BYTES, probeMedia } from '../../modules/media/media-probe.ts';
 import { MediaProcessError, runMediaProcess } from '../../modules/media/media-process.ts';
+import { describeVideo } from '../../modules/media/video-info.ts';
 import { EngineError } from '../engine.ts';
 
 export interface EncodeEnv {
@@ -83,24 +84,6 @@ export async function runFfmpeg(env: EncodeEnv, args: string[], options: RunFfmp
 }
 
 /** The produced file's properties, as the task reports them. */
-export async function describeOutput(env: EncodeEnv, path: string, signal: AbortSignal): Promise<VideoInfo> {
-  const description = await probeMedia(path, {
-    ffprobePath: env.ffmpeg.ffprobePath,
-    demuxers: 'mov',
-    maxPixels: 8192 * 8192,
-    timeoutMs: env.media.ffprobeTimeoutMs,
-    signal,
-  });
-  const video = description.video;
-  if (!video || video.width === 0) throw new EngineError('OUTPUT_INVALID', 'the produced file has no video stream');
-  const frames = video.frameCount;
-  const durationSeconds =
-    frames !== null && video.fps > 0 ? frames / video.fps : (video.durationSeconds ?? description.durationSeconds ?? 0);
-  return {
-    width: video.width,
-    height: video.height,
-    fps: Math.round(video.fps * 1000) / 1000,
-    durationSeconds: Math.round(durationSeconds * 1000) / 1000,
-    hasAudio: description.audio !== null,
-  };
+export function describeOutput(env: EncodeEnv, path: string, signal: AbortSignal): Promise<VideoInfo> {
+  return describeVideo(path, { ffprobePath: env.ffmpeg.ffprobePath, timeoutMs: env.media.ffprobeTimeoutMs, signal });
 }

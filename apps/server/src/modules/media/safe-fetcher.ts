@@ -7,9 +7,7 @@
  * buffered beyond the first bytes used to sniff the type), with a total deadline on top of the idle
  * timeouts, because idle timeouts alone never stop a slow trickle.
  */
-import { randomUUID } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { request } from 'undici';
 import { EngineError, type LocalSource, type SourceKind } from '../../engines/engine.ts';
 import type { SourceFetcher } from '../../ports/source-fetcher.ts';
@@ -17,8 +15,7 @@ import { classifyFetchError, type FetchPhase, sourceTooLarge } from './fetch-err
 import { createGuardedAgent, type LookupAll } from './guarded-agent.ts';
 import { isPublicAddress } from './ip-address.ts';
 import type { MediaConfig } from './media.config.ts';
-import { inspectMedia } from './media-inspect.ts';
-import { describeKind, type MediaType, SNIFF_BYTES, sniffMediaType } from './media-type.ts';
+import { discard, partPathIn, receiveSource } from './source-file.ts';
 import { checkSourceUrl } from './source-url.ts';
 
 /** The media settings, plus test-only injections. */
@@ -50,7 +47,7 @@ export function createSafeFetcher(options: SafeFetcherOptions): SourceFetcher {
         idleTimeoutMs: config.fetchIdleTimeoutMs,
         maxResponseBytes: maxBytes,
       });
-      const partPath = join(dir, `source-${randomUUID()}.part`);
+      const partPath = partPathIn(dir);
       let phase: FetchPhase = 'connect';
       try {
         let target = checkSourceUrl(url, config.fetchAllow, isPublic);
@@ -95,17 +92,9 @@ export function createSafeFetcher(options: SafeFetcherOptions): SourceFetcher {
             throw sourceTooLarge(kind, maxBytes);
           }
           phase = 'body';
-          const downloaded = await download(response.body, partPath, kind, maxBytes);
-          phase = 'inspect';
-          const path = join(dir, `source-${randomUUID()}.${downloaded.type.extension}`);
-          await rename(partPath, path);
-          try {
-            await inspectMedia(path, downloaded.type, config, signal);
-          } catch (error) {
-            await rm(path, { force: true });
-            throw error;
-          }
-          return { path, kind, contentType: downloaded.type.contentType, size: downloaded.size };
+          return await receiveSource(response.body, { dir, partPath, kind, maxBytes, config, signal }, () => {
+            phase = 'inspect';
+          });
         }
       } catch (error) {
         await rm(partPath, { force: true });
@@ -118,64 +107,6 @@ export function createSafeFetcher(options: SafeFetcherOptions): SourceFetcher {
   };
 }
 
-/** Drops a body we will not read; undici reports the destroy as an error nobody needs. */
-function discard(body: { destroy(): void; on(event: 'error', listener: () => void): unknown }): void {
-  body.on('error', () => {});
-  body.destroy();
-}
-
 function fetchFailed(reason: string, retryable: boolean): EngineError {
   return new EngineError('SOURCE_FETCH_FAILED', `cannot fetch the source: ${reason}`, { retryable });
-}
-
-/**
- * Streams the body to `path`, counting bytes and deciding the type from the first bytes: a body
- * that is not media of the expected kind is abandoned there, without downloading the rest.
- */
-async function download(
-  body: AsyncIterable<Uint8Array> & { destroy(): void; on(event: 'error', listener: () => void): unknown },
-  path: string,
-  kind: SourceKind,
-  maxBytes: number,
-): Promise<{ type: MediaType; size: number }> {
-  const file = await open(path, 'wx');
-  let size = 0;
-  let head: Uint8Array = new Uint8Array(0);
-  let type: MediaType | null = null;
-  try {
-    for await (const chunk of body) {
-      size += chunk.byteLength;
-      if (size > maxBytes) throw sourceTooLarge(kind, maxBytes);
-      if (!type && head.length < SNIFF_BYTES) {
-        head = concat(head, chunk.subarray(0, SNIFF_BYTES - head.length));
-        if (head.length >= SNIFF_BYTES) type = acceptType(head, kind);
-      }
-      await file.write(chunk);
-    }
-  } catch (error) {
-    discard(body);
-    throw error;
-  } finally {
-    await file.close();
-  }
-  if (size === 0) throw new EngineError('SOURCE_INVALID', 'the source is empty (0 bytes)', { retryable: false });
-  return { type: type ?? acceptType(head, kind), size };
-}
-
-function acceptType(head: Uint8Array, kind: SourceKind): MediaType {
-  const type = sniffMediaType(head);
-  if (!type || type.kind !== kind) {
-    const got = type ? `${type.kind} (${type.contentType})` : 'something else';
-    throw new EngineError('SOURCE_UNSUPPORTED', `the source must be ${describeKind(kind)}; its bytes are ${got}`, {
-      retryable: false,
-    });
-  }
-  return type;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

@@ -6,7 +6,6 @@
 
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TaskError } from '@vidforge/contract';
 import { EngineError, type EngineRegistry, type LocalSource } from '../../engines/engine.ts';
 import type { AccessStore } from '../../ports/access-store.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
@@ -15,6 +14,7 @@ import type { SourceFetcher } from '../../ports/source-fetcher.ts';
 import type { TaskRecord, TaskStore } from '../../ports/task-store.ts';
 import type { Lease, WorkQueue } from '../../ports/work-queue.ts';
 import type { RetryPolicy } from './retry-policy.ts';
+import { settleFailure } from './settle-failure.ts';
 
 export interface TaskRunnerDeps {
   store: TaskStore;
@@ -44,28 +44,16 @@ export const outputKeyOf = (taskId: string) => `results/${taskId}.mp4`;
 export function createTaskRunner(deps: TaskRunnerDeps) {
   const { queue, clock, log } = deps;
 
-  async function settleFailure(task: TaskRecord, lease: Lease, error: unknown): Promise<void> {
+  async function settleEngineFailure(task: TaskRecord, lease: Lease, error: unknown): Promise<void> {
     const known = error instanceof EngineError;
     if (!known) log.error({ err: error, taskId: task.id }, 'engine crashed');
-    const taskError: TaskError = known
-      ? { code: error.code, message: error.message }
-      : { code: 'ENGINE_FAILED', message: 'The engine failed unexpectedly while making the video' };
-    const decision = deps.retry.decide(lease.attempt, task.maxAttempts, {
+    await settleFailure(deps, lease, task.maxAttempts, {
+      error: known
+        ? { code: error.code, message: error.message }
+        : { code: 'ENGINE_FAILED', message: 'The engine failed unexpectedly while making the video' },
       retryable: known ? error.retryable : true,
       retryAfterMs: known ? error.retryAfterMs : undefined,
     });
-    const now = clock.now();
-    if (decision.retry) {
-      if (await queue.retry(lease, taskError, now + decision.delayMs, now)) {
-        log.warn(
-          { taskId: task.id, attempt: lease.attempt, delayMs: decision.delayMs, code: taskError.code },
-          'task will be retried',
-        );
-        queue.notify();
-      }
-    } else if (await queue.fail(lease, taskError, now)) {
-      log.info({ taskId: task.id, code: taskError.code }, 'task failed');
-    }
   }
 
   return async function run(lease: Lease, external: AbortSignal): Promise<void> {
@@ -149,7 +137,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       if (reason === 'shutdown') {
         if (await queue.release(lease, clock.now())) log.info({ taskId: task.id }, 'task released for shutdown');
       } else if (reason === null) {
-        await settleFailure(task, lease, error);
+        await settleEngineFailure(task, lease, error);
       }
       // 'finished-elsewhere' and 'lease-lost': whoever ended the lease wrote the outcome.
     } finally {

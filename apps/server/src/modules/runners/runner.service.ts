@@ -1,0 +1,298 @@
+/**
+ * The server side of the runner protocol (docs/runner-protocol.md). A remote runner is one more
+ * kind of worker on the same queue: its claim is queue.claim, its calls are the fenced queue writes
+ * keyed by the lease token it was given, and failures go through the one retry policy.
+ */
+import { rm } from 'node:fs/promises';
+import type {
+  RunnerClaimRequest,
+  RunnerFailRequest,
+  RunnerHeartbeatRequest,
+  RunnerHeartbeatResponse,
+  RunnerSettleResponse,
+  RunnerTask,
+  RunnerUploadResponse,
+  TaskType,
+} from '@vidforge/contract';
+import { EngineError } from '../../engines/engine.ts';
+import { runnerFamilyOf, runnerQueueEngine } from '../../engines/runner-family.ts';
+import { ApiError } from '../../http/api-error.ts';
+import type { AccessStore } from '../../ports/access-store.ts';
+import type { BlobStore } from '../../ports/blob-store.ts';
+import type { Clock } from '../../ports/clock.ts';
+import type { RunnerRecord, RunnerStore } from '../../ports/runner-store.ts';
+import type { TaskRecord, TaskStore } from '../../ports/task-store.ts';
+import type { AttemptState, Lease, WorkQueue } from '../../ports/work-queue.ts';
+import { hashAccessKey } from '../auth/secrets.ts';
+import type { MediaConfig } from '../media/media.config.ts';
+import type { RetryPolicy } from '../workers/retry-policy.ts';
+import { settleFailure } from '../workers/settle-failure.ts';
+import { outputKeyOf } from '../workers/task-runner.ts';
+import { receiveOutput, uploadDirOf } from './runner-output.ts';
+import { runnerWorkerId } from './runner-tokens.ts';
+import type { TaskSources } from './task-sources.ts';
+
+export interface RunnerServiceDeps {
+  runners: RunnerStore;
+  store: TaskStore;
+  queue: WorkQueue;
+  access: Pick<AccessStore, 'endpointById'>;
+  blobs: BlobStore;
+  sources: TaskSources;
+  retry: RetryPolicy;
+  clock: Clock;
+  media: MediaConfig;
+  workRoot: string;
+  leaseMs: number;
+  retentionMs: number;
+  /** Longest wait between two looks at the queue during a long-poll (other processes' submits). */
+  pollIntervalMs: number;
+  /** Called when a runner call finished a task (success or final failure). */
+  onFinished(taskId: string): void;
+  log: {
+    info(obj: object, msg: string): void;
+    warn(obj: object, msg: string): void;
+    error(obj: object, msg: string): void;
+  };
+}
+
+const BEARER = /^Bearer[ \t]+([\x21-\x7e]{1,512})[ \t]*$/i;
+/** last_seen_at is written at most this often per runner. */
+const TOUCH_INTERVAL_MS = 1000;
+
+const leaseLost = () =>
+  new ApiError('LEASE_LOST', 'This lease token is not the current lease of the task: stop working on it');
+
+export function createRunnerService(deps: RunnerServiceDeps) {
+  const { queue, store, clock, log } = deps;
+  /** Aborted when the server stops, so long-polls answer at once instead of holding the shutdown. */
+  const life = new AbortController();
+
+  function notAllowed<T extends string>(asked: readonly T[] | undefined, allowed: readonly T[], what: string): T[] {
+    const list = asked ?? allowed;
+    const extra = list.filter((item) => !allowed.includes(item));
+    if (extra.length > 0) {
+      throw new ApiError(
+        'FORBIDDEN',
+        `This runner token may not serve ${what} ${extra.join(', ')}; allowed: ${allowed.join(', ')}`,
+      );
+    }
+    return [...list];
+  }
+
+  /** The task and the caller's attempt, when the caller is the runner that holds (or held) it. */
+  async function attemptOf(runner: RunnerRecord, taskId: string, token: string | undefined) {
+    const task = await store.get(taskId);
+    if (!task) throw new ApiError('TASK_NOT_FOUND', 'No such task');
+    const state = token ? await queue.attempt(taskId, token) : null;
+    if (!state || state.lease.workerId !== runnerWorkerId(runner.id)) throw leaseLost();
+    return { task, state };
+  }
+
+  function openAttempt(state: AttemptState): Lease {
+    if (state.outcome !== null) throw leaseLost();
+    return state.lease;
+  }
+
+  async function toRunnerTask(task: TaskRecord, lease: Lease, signal: AbortSignal): Promise<RunnerTask | null> {
+    let source: RunnerTask['source'];
+    try {
+      source = await deps.sources.stage(task, lease.attempt, signal);
+    } catch (error) {
+      if (signal.aborted) {
+        await queue.release(lease, clock.now());
+        return null;
+      }
+      const known = error instanceof EngineError;
+      if (!known) log.error({ err: error, taskId: task.id }, 'staging the source failed');
+      const status = await settleFailure(deps, lease, task.maxAttempts, {
+        error: known
+          ? { code: error.code, message: error.message }
+          : { code: 'INTERNAL_ERROR', message: 'The source could not be prepared' },
+        retryable: known ? error.retryable : true,
+        retryAfterMs: known ? error.retryAfterMs : undefined,
+      });
+      if (status === 'FAIL') await finished(task.id);
+      return null;
+    }
+    // Fetching the source may have taken a while: the runner gets a fresh lease.
+    const now = clock.now();
+    const beat = await queue.heartbeat(lease, task.progress, deps.leaseMs, now);
+    if (!beat.ok) return null;
+    const endpoint = await deps.access.endpointById(task.endpointId);
+    return {
+      taskId: task.id,
+      type: task.type,
+      engine: runnerFamilyOf(task.engine) ?? task.engine,
+      attempt: lease.attempt,
+      leaseToken: lease.token,
+      leaseExpiresAt: beat.expiresAt,
+      heartbeatIntervalMs: Math.floor(deps.leaseMs / 3),
+      deadlineAt: task.deadlineAt,
+      request: task.request,
+      seed: task.seed,
+      endpointSettings: endpoint?.settings ?? {},
+      source,
+      output: { contentType: 'video/mp4', maxBytes: deps.media.videoMaxBytes },
+    };
+  }
+
+  async function finished(taskId: string): Promise<void> {
+    await deps.sources.remove(taskId).catch((err) => log.warn({ err, taskId }, 'could not delete the staged source'));
+    deps.onFinished(taskId);
+  }
+
+  return {
+    /** The runner behind a Bearer token; 401 for anything else (access keys included). */
+    async authenticate(authorization: string | undefined): Promise<RunnerRecord> {
+      const match = authorization ? BEARER.exec(authorization) : null;
+      if (!match) {
+        throw new ApiError(
+          'UNAUTHORIZED',
+          'Missing or malformed Authorization header; expected "Bearer <runner token>"',
+        );
+      }
+      const runner = await deps.runners.byHash(hashAccessKey(match[1]!));
+      if (!runner) {
+        throw new ApiError('UNAUTHORIZED', 'Unknown or revoked runner token');
+      }
+      await deps.runners.touch(runner.id, clock.now(), TOUCH_INTERVAL_MS);
+      return runner;
+    },
+
+    /** Long-poll: a task with a fresh lease, or null when none arrived within waitMs. */
+    async claim(runner: RunnerRecord, request: RunnerClaimRequest, signal: AbortSignal): Promise<RunnerTask | null> {
+      const families = notAllowed(request.engines, runner.engines, 'engine');
+      const types = notAllowed<TaskType>(request.operations, runner.operations, 'operation');
+      const workerId = runnerWorkerId(runner.id);
+      if ((await queue.openLeases([workerId])).length >= runner.concurrency) {
+        throw new ApiError(
+          'RUNNER_AT_CAPACITY',
+          `This runner already holds ${runner.concurrency} task(s), its concurrency; finish one first`,
+          { retryAfter: 1 },
+        );
+      }
+      const engines = families.map(runnerQueueEngine);
+      const stop = AbortSignal.any([signal, life.signal]);
+      const deadline = clock.now() + request.waitMs;
+      for (;;) {
+        if (stop.aborted) return null;
+        const lease = await queue.claim({ workerId, engines, types, leaseMs: deps.leaseMs, now: clock.now() });
+        if (lease) {
+          const task = await store.get(lease.taskId);
+          const claimed = task && (await toRunnerTask(task, lease, stop));
+          if (claimed) {
+            log.info({ taskId: lease.taskId, attempt: lease.attempt, runnerId: runner.id }, 'task claimed by a runner');
+            return claimed;
+          }
+          continue;
+        }
+        const remaining = deadline - clock.now();
+        if (remaining <= 0) return null;
+        const next = await queue.nextRunAt(engines);
+        const untilNext = next === null ? Number.POSITIVE_INFINITY : Math.max(0, next - clock.now());
+        await queue.waitForWork(Math.min(remaining, untilNext, deps.pollIntervalMs), stop);
+      }
+    },
+
+    /** A claim whose response never reached the runner goes straight back to the queue. */
+    async unclaim(task: RunnerTask): Promise<void> {
+      const state = await queue.attempt(task.taskId, task.leaseToken);
+      if (state && state.outcome === null) await queue.release(state.lease, clock.now());
+    },
+
+    async heartbeat(
+      runner: RunnerRecord,
+      taskId: string,
+      token: string | undefined,
+      body: RunnerHeartbeatRequest,
+    ): Promise<RunnerHeartbeatResponse> {
+      const { task, state } = await attemptOf(runner, taskId, token);
+      // A lease ended by the client's cancel or by the deadline is news for the runner, not an error.
+      const stopped = task.status === 'FAIL' && (task.error?.code === 'CANCELLED' || task.error?.code === 'TIMEOUT');
+      if (state.outcome !== null && stopped && (state.outcome === 'cancelled' || state.outcome === 'failed')) {
+        return { cancelled: true, leaseExpiresAt: null };
+      }
+      const beat = await queue.heartbeat(openAttempt(state), body.progress, deps.leaseMs, clock.now(), body.stage);
+      if (!beat.ok) throw leaseLost();
+      return { cancelled: false, leaseExpiresAt: beat.expiresAt };
+    },
+
+    async upload(
+      runner: RunnerRecord,
+      taskId: string,
+      token: string | undefined,
+      body: Parameters<typeof receiveOutput>[0],
+      signal: AbortSignal,
+    ): Promise<RunnerUploadResponse> {
+      const lease = openAttempt((await attemptOf(runner, taskId, token)).state);
+      const received = await receiveOutput(body, {
+        dir: uploadDirOf(deps.workRoot, taskId, lease.attempt),
+        maxBytes: deps.media.videoMaxBytes,
+        media: deps.media,
+        signal,
+      });
+      try {
+        // Re-checked after the upload: the lease may have been lost while the bytes came in.
+        if ((await queue.attempt(taskId, lease.token))?.outcome !== null) throw leaseLost();
+        await deps.blobs.putFile(outputKeyOf(taskId), received.path, 'video/mp4');
+        if (!(await queue.stageOutput(lease, received.video))) throw leaseLost();
+        return { size: received.size, video: received.video };
+      } finally {
+        await rm(received.dir, { recursive: true, force: true });
+      }
+    },
+
+    async complete(runner: RunnerRecord, taskId: string, token: string | undefined): Promise<RunnerSettleResponse> {
+      const { state } = await attemptOf(runner, taskId, token);
+      const lease = openAttempt(state);
+      if (!state.output) throw new ApiError('OUTPUT_MISSING', 'Upload the result before completing the task');
+      const now = clock.now();
+      const done = await queue.complete(
+        lease,
+        { outputKey: outputKeyOf(taskId), video: state.output, retainUntil: now + deps.retentionMs },
+        now,
+      );
+      if (!done) throw leaseLost();
+      log.info({ taskId, attempt: lease.attempt, runnerId: runner.id }, 'task succeeded on a runner');
+      await finished(taskId);
+      return { status: 'SUCCESS' };
+    },
+
+    async fail(
+      runner: RunnerRecord,
+      taskId: string,
+      token: string | undefined,
+      body: RunnerFailRequest,
+    ): Promise<RunnerSettleResponse> {
+      const { task, state } = await attemptOf(runner, taskId, token);
+      const status = await settleFailure(deps, openAttempt(state), task.maxAttempts, {
+        error: { code: body.code, message: body.message },
+        retryable: body.retryable,
+      });
+      if (status === null) throw leaseLost();
+      if (status === 'FAIL') await finished(taskId);
+      return { status };
+    },
+
+    async abort(
+      runner: RunnerRecord,
+      taskId: string,
+      token: string | undefined,
+      reason: string | undefined,
+    ): Promise<RunnerSettleResponse> {
+      const lease = openAttempt((await attemptOf(runner, taskId, token)).state);
+      if (!(await queue.release(lease, clock.now()))) throw leaseLost();
+      log.info({ taskId, runnerId: runner.id, reason }, 'a runner gave a task back');
+      queue.notify();
+      return { status: 'PENDING' };
+    },
+
+    /** Ends long-polls now (server shutdown). */
+    close(): void {
+      life.abort();
+    },
+  };
+}
+
+export type RunnerService = ReturnType<typeof createRunnerService>;

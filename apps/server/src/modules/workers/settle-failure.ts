@@ -1,0 +1,43 @@
+/**
+ * One place where a failed attempt becomes a retry or a final FAIL (house rule 7), for the
+ * in-process workers, remote runners and the source fetch before a runner's claim.
+ */
+import type { TaskError } from '@vidforge/contract';
+import type { Clock } from '../../ports/clock.ts';
+import type { Lease, WorkQueue } from '../../ports/work-queue.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+
+export interface SettleDeps {
+  queue: WorkQueue;
+  retry: RetryPolicy;
+  clock: Clock;
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+export interface Failure {
+  error: TaskError;
+  retryable: boolean;
+  retryAfterMs?: number;
+}
+
+/** The task's status after the write, or null when the lease was no longer current (nothing written). */
+export async function settleFailure(
+  deps: SettleDeps,
+  lease: Lease,
+  maxAttempts: number,
+  failure: Failure,
+): Promise<'PENDING' | 'FAIL' | null> {
+  const { queue, clock, log } = deps;
+  const decision = deps.retry.decide(lease.attempt, maxAttempts, failure);
+  const now = clock.now();
+  const { taskId, attempt } = lease;
+  if (decision.retry) {
+    if (!(await queue.retry(lease, failure.error, now + decision.delayMs, now))) return null;
+    log.warn({ taskId, attempt, delayMs: decision.delayMs, code: failure.error.code }, 'task will be retried');
+    queue.notify();
+    return 'PENDING';
+  }
+  if (!(await queue.fail(lease, failure.error, now))) return null;
+  log.info({ taskId, code: failure.error.code }, 'task failed');
+  return 'FAIL';
+}
