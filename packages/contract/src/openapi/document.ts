@@ -5,12 +5,42 @@
 import { z } from 'zod';
 import { API_ERROR_STATUS, ErrorBody } from '../errors.ts';
 import { ExtendRequest, GenerateRequest, UpscaleRequest } from '../requests.ts';
+import {
+  LEASE_TOKEN_HEADER,
+  RUNNER_BASE_PATH,
+  RunnerAbortRequest,
+  RunnerClaimRequest,
+  RunnerClaimResponse,
+  RunnerFailRequest,
+  RunnerHeartbeatRequest,
+  RunnerHeartbeatResponse,
+  RunnerSettleResponse,
+  RunnerUploadResponse,
+} from '../runner.ts';
 import { ListTasksQuery, SubmitResponse, Task, TaskList } from '../task.ts';
 
 type JsonObject = Record<string, unknown>;
 
-const REQUEST_SCHEMAS = [GenerateRequest, UpscaleRequest, ExtendRequest, ListTasksQuery];
-const RESPONSE_SCHEMAS = [SubmitResponse, Task, TaskList, ErrorBody];
+const REQUEST_SCHEMAS = [
+  GenerateRequest,
+  UpscaleRequest,
+  ExtendRequest,
+  ListTasksQuery,
+  RunnerClaimRequest,
+  RunnerHeartbeatRequest,
+  RunnerFailRequest,
+  RunnerAbortRequest,
+];
+const RESPONSE_SCHEMAS = [
+  SubmitResponse,
+  Task,
+  TaskList,
+  ErrorBody,
+  RunnerClaimResponse,
+  RunnerHeartbeatResponse,
+  RunnerUploadResponse,
+  RunnerSettleResponse,
+];
 
 function componentSchemas(): Record<string, JsonObject> {
   const build = (schemas: z.ZodType[], io: 'input' | 'output') => {
@@ -94,6 +124,104 @@ function submit(summary: string, body: string) {
   };
 }
 
+const runnerServers = [{ url: RUNNER_BASE_PATH, description: 'Runner protocol v1 (docs/runner-protocol.md)' }];
+const RUNNER_ERRORS = ['UNAUTHORIZED', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE'] as const;
+const leaseTokenParam = {
+  name: LEASE_TOKEN_HEADER,
+  in: 'header',
+  required: true,
+  description: 'The leaseToken of the claim; a stale one gets 409 LEASE_LOST',
+  schema: { type: 'string' },
+};
+
+/** One call about a claimed task: runner token, lease token, and LEASE_LOST when the lease is gone. */
+function runnerTaskCall(
+  summary: string,
+  body: JsonObject | null,
+  response: string,
+  ...errors: (keyof typeof API_ERROR_STATUS)[]
+) {
+  return {
+    servers: runnerServers,
+    post: {
+      summary,
+      security: [{ runnerToken: [] }],
+      parameters: [taskIdParam, leaseTokenParam],
+      ...(body ? { requestBody: { required: false, content: body } } : {}),
+      responses: {
+        '200': { description: 'Done', content: json(response) },
+        ...errorResponses(...RUNNER_ERRORS, 'TASK_NOT_FOUND', 'LEASE_LOST', ...errors),
+      },
+    },
+  };
+}
+
+function runnerPaths(): Record<string, JsonObject> {
+  const upload = runnerTaskCall(
+    'Upload the result (streamed MP4; size-limited, then probed)',
+    { 'video/mp4': { schema: { type: 'string', format: 'binary' } } },
+    'RunnerUploadResponse',
+    'PAYLOAD_TOO_LARGE',
+    'UNSUPPORTED_MEDIA_TYPE',
+    'OUTPUT_INVALID',
+  );
+  return {
+    '/claim': {
+      servers: runnerServers,
+      post: {
+        summary: 'Long-poll for a task; the answer carries its lease token, request and signed source URL',
+        security: [{ runnerToken: [] }],
+        requestBody: { required: false, content: json('RunnerClaimRequest') },
+        responses: {
+          '200': { description: 'A task, or {"task": null} after waitMs', content: json('RunnerClaimResponse') },
+          ...errorResponses(...RUNNER_ERRORS, 'INVALID_PARAMETER', 'FORBIDDEN', 'RUNNER_AT_CAPACITY'),
+        },
+      },
+    },
+    '/tasks/{taskId}/heartbeat': runnerTaskCall(
+      'Report progress and stage; extends the lease and says whether the task was cancelled',
+      json('RunnerHeartbeatRequest'),
+      'RunnerHeartbeatResponse',
+      'INVALID_PARAMETER',
+    ),
+    '/tasks/{taskId}/output': { servers: runnerServers, put: upload.post },
+    '/tasks/{taskId}/complete': runnerTaskCall(
+      'Commit the uploaded result: the task becomes SUCCESS',
+      null,
+      'RunnerSettleResponse',
+      'OUTPUT_MISSING',
+    ),
+    '/tasks/{taskId}/fail': runnerTaskCall(
+      "Report a failure; the server's retry policy decides between PENDING and FAIL",
+      json('RunnerFailRequest'),
+      'RunnerSettleResponse',
+      'INVALID_PARAMETER',
+    ),
+    '/tasks/{taskId}/abort': runnerTaskCall(
+      'Give the task back (graceful shutdown); the attempt does not count',
+      json('RunnerAbortRequest'),
+      'RunnerSettleResponse',
+    ),
+    '/sources/{taskId}': {
+      servers: runnerServers,
+      get: {
+        summary: "Download a claimed task's source through the signed URL of the claim (no token)",
+        parameters: [
+          taskIdParam,
+          ...['exp', 'kid', 'sig'].map((name) => ({ name, in: 'query', required: true, schema: { type: 'string' } })),
+        ],
+        responses: {
+          '200': {
+            description: 'The source bytes',
+            content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+          },
+          ...errorResponses('MEDIA_URL_INVALID', 'NOT_FOUND'),
+        },
+      },
+    },
+  };
+}
+
 export function buildOpenApiDocument(): JsonObject {
   const listQuery = componentSchemas().ListTasksQuery as { properties: Record<string, JsonObject> };
   return {
@@ -106,7 +234,10 @@ export function buildOpenApiDocument(): JsonObject {
     },
     servers: [{ url: '/v1/ai', description: 'basePath' }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Access key' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'Access key' },
+        runnerToken: { type: 'http', scheme: 'bearer', description: 'Runner token (vfr_…), never an access key' },
+      },
       schemas: componentSchemas(),
     },
     paths: {
@@ -155,6 +286,7 @@ export function buildOpenApiDocument(): JsonObject {
           },
         },
       },
+      ...runnerPaths(),
     },
   };
 }
