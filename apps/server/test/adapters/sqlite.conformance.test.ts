@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { openSqliteAdapters } from '../../src/adapters/sqlite/index.ts';
 import { accessStoreSuite } from '../conformance/access-store.suite.ts';
 import type { StoreFixture } from '../conformance/fixtures.ts';
+import { runnerStoreSuite } from '../conformance/runner-store.suite.ts';
 import { taskStoreSuite } from '../conformance/task-store.suite.ts';
 import { workQueueSuite } from '../conformance/work-queue.suite.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -29,4 +30,8 @@ workQueueSuite('sqlite', storeFixture);
 accessStoreSuite('sqlite', async () => {
   const { adapters, cleanup } = await openFresh();
   return { access: adapters.access, cleanup };
+});
+runnerStoreSuite('sqlite', async () => {
+  const { adapters, cleanup } = await openFresh();
+  return { runners: adapters.runners, cleanup };
 });
