@@ -14,6 +14,8 @@ import { ApiError } from './http/api-error.ts';
 import { installErrorHandling, sendError } from './http/error-handler.ts';
 import { requestIdOf } from './http/request-id.ts';
 import type { AuthService } from './modules/auth/auth.service.ts';
+import { registerConsoleRoutes } from './modules/console/console.routes.ts';
+import type { ConsoleBundle } from './modules/console/console-bundle.ts';
 import { type MediaRoutesDeps, registerMediaRoutes } from './modules/results/media.routes.ts';
 import type { RunnerService } from './modules/runners/runner.service.ts';
 import { registerRunnerRoutes } from './modules/runners/runners.routes.ts';
@@ -31,6 +33,8 @@ export interface AppDeps extends MediaRoutesDeps {
   /** The runner protocol (docs/runner-protocol.md). */
   runners: RunnerService;
   sources: TaskSources;
+  /** The web console's files, served at `/`; absent: no console. */
+  console?: ConsoleBundle;
 }
 
 export interface App {
@@ -98,6 +102,7 @@ export function buildApp(deps: AppDeps): App {
   registerTaskRoutes(app, { auth: deps.auth, tasks: deps.tasksService });
   registerMediaRoutes(app, deps);
   registerRunnerRoutes(app, { runners: deps.runners, sources: deps.sources });
+  if (deps.console) registerConsoleRoutes(app, deps.console);
 
   return {
     app,

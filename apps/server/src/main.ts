@@ -18,6 +18,7 @@ import { createTestEngine } from './engines/test/test-engine.ts';
 import { createAdminService } from './modules/auth/admin.service.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
 import { type BootstrapResult, bootstrapAccess } from './modules/auth/bootstrap.ts';
+import { loadConsoleBundle } from './modules/console/console-bundle.ts';
 import { createReaper } from './modules/maintenance/reaper.ts';
 import { checkFfmpeg, createSafeFetcher } from './modules/media/index.ts';
 import { withOwnMediaSources } from './modules/results/own-media-source.ts';
@@ -170,6 +171,7 @@ export async function startServer(
     logger: log.child({ component: 'http' }),
     runners,
     sources,
+    console: config.console ? await loadConsoleBundle() : undefined,
   });
 
   const reaper = createReaper({

@@ -47,6 +47,7 @@ export const ServerConfigSchema = z.strictObject({
   sqliteSynchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   signingSecret: z.string().min(32).optional().describe('HMAC secret for media URLs; generated into dataDir if unset'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  console: z.boolean().default(true).describe('Serves the web console at /'),
   enableTestEngine: z.boolean().default(false).describe('Registers the deterministic `test` engine (tests only)'),
   /** Source fetching, media limits and ffmpeg; its own VIDFORGE_* names are in MEDIA_ENV. */
   media: MediaConfigSchema.prefault({}),

@@ -1,0 +1,80 @@
+/** Formatting of task data for display; pure functions (unit-tested without a browser). */
+import type { Task, TaskStatus } from '@vidforge/sdk';
+
+export const STATUS_LABELS: Record<TaskStatus, string> = {
+  PENDING: 'Queued',
+  IN_PROGRESS: 'Running',
+  SUCCESS: 'Finished',
+  FAIL: 'Failed',
+};
+
+export function isActive(task: Pick<Task, 'status'>): boolean {
+  return task.status === 'PENDING' || task.status === 'IN_PROGRESS';
+}
+
+/** 7 → "0:07", 3725 → "1:02:05". */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const s = total % 60;
+  const m = Math.floor(total / 60) % 60;
+  const hours = Math.floor(total / 3600);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return hours > 0 ? `${hours}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+
+/** Time since submission: until now while running, until the last update once finished. */
+export function elapsedMs(task: Pick<Task, 'status' | 'createdAt' | 'updatedAt'>, now: number): number {
+  return (isActive(task) ? now : task.updatedAt) - task.createdAt;
+}
+
+export function percent(progress: number): number {
+  return Math.round(Math.min(1, Math.max(0, progress)) * 100);
+}
+
+/** "1280×720 · 2 s · 24 fps" */
+export function describeVideo(video: NonNullable<Task['video']>): string {
+  const seconds = Number.isInteger(video.durationSeconds) ? video.durationSeconds : video.durationSeconds.toFixed(2);
+  const fps = Number.isInteger(video.fps) ? video.fps : video.fps.toFixed(2);
+  return `${video.width}×${video.height} · ${seconds} s · ${fps} fps${video.hasAudio ? ' · audio' : ''}`;
+}
+
+const PARAM_LABELS: Record<string, string> = {
+  prompt: 'Prompt',
+  negativePrompt: 'Negative prompt',
+  'config.sourceImage': 'Source image',
+  'config.sourceVideo': 'Source video',
+  'config.extendDuration': 'Extend by',
+  'settings.seed': 'Seed',
+  'settings.duration': 'Duration',
+  'settings.aspectRatio': 'Aspect ratio',
+  'settings.guidanceScale': 'Guidance scale',
+};
+
+const UNITS: Record<string, string> = { 'config.extendDuration': ' s', 'settings.duration': ' s' };
+
+/** The request a task was made with, flattened to labelled rows in the contract's field order. */
+export function describeRequest(request: unknown): { path: string; label: string; value: string }[] {
+  const rows: { path: string; label: string; value: string }[] = [];
+  const walk = (value: unknown, path: string) => {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [key, inner] of Object.entries(value)) walk(inner, path ? `${path}.${key}` : key);
+    } else if (value !== undefined) {
+      rows.push({ path, label: PARAM_LABELS[path] ?? path, value: `${String(value)}${UNITS[path] ?? ''}` });
+    }
+  };
+  walk(request, '');
+  return rows;
+}
+
+/** The first part of a task id is enough to tell tasks apart on screen. */
+export function shortId(taskId: string): string {
+  return taskId.slice(0, 8);
+}
+
+export function clockTime(epochMs: number): string {
+  const date = new Date(epochMs);
+  const sameDay = new Date().toDateString() === date.toDateString();
+  return sameDay
+    ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+    : date.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
+}

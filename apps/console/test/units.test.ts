@@ -1,0 +1,108 @@
+/** The console's pure parts, without a browser: formatting, validation, sign-in messages. */
+import { AuthenticationError, ConnectionError, NotFoundError, ServerError, type Task } from '@vidforge/sdk';
+import { describe, expect, it } from 'vitest';
+import { seedValue } from '../src/fields.ts';
+import { describeRequest, describeVideo, elapsedMs, formatDuration, percent } from '../src/format.ts';
+import { isStale } from '../src/player.ts';
+import { checkCredentials, signInErrorMessage } from '../src/session.ts';
+import { bodyFromPaths, placeDetails, validateRequest, valueAt } from '../src/validate.ts';
+
+describe('format', () => {
+  it('formats durations, elapsed time and percentages', () => {
+    expect(formatDuration(0)).toBe('0:00');
+    expect(formatDuration(7_400)).toBe('0:07');
+    expect(formatDuration(3_725_000)).toBe('1:02:05');
+    const task = { createdAt: 1_000, updatedAt: 5_000 };
+    expect(elapsedMs({ ...task, status: 'IN_PROGRESS' }, 9_000)).toBe(8_000);
+    expect(elapsedMs({ ...task, status: 'SUCCESS' }, 9_000)).toBe(4_000);
+    expect([percent(0), percent(0.424), percent(1), percent(1.2)]).toEqual([0, 42, 100, 100]);
+  });
+
+  it('describes a video and a request', () => {
+    expect(describeVideo({ width: 720, height: 1280, fps: 24, durationSeconds: 4, hasAudio: false })).toBe(
+      '720×1280 · 4 s · 24 fps',
+    );
+    expect(describeVideo({ width: 8, height: 8, fps: 29.97, durationSeconds: 2.5, hasAudio: true })).toBe(
+      '8×8 · 2.50 s · 29.97 fps · audio',
+    );
+    expect(
+      describeRequest({
+        prompt: 'p',
+        config: { sourceVideo: 'https://x/v.mp4', extendDuration: 2 },
+        settings: { seed: 5 },
+      }),
+    ).toEqual([
+      { path: 'prompt', label: 'Prompt', value: 'p' },
+      { path: 'config.sourceVideo', label: 'Source video', value: 'https://x/v.mp4' },
+      { path: 'config.extendDuration', label: 'Extend by', value: '2 s' },
+      { path: 'settings.seed', label: 'Seed', value: '5' },
+    ]);
+  });
+});
+
+describe('validation with the contract', () => {
+  it('builds bodies from field paths and reads them back', () => {
+    const body = bodyFromPaths([
+      ['prompt', 'a'],
+      ['config.sourceImage', undefined],
+      ['settings.seed', -1],
+      ['settings.duration', 4],
+    ]);
+    expect(body).toEqual({ prompt: 'a', settings: { seed: -1, duration: 4 } });
+    expect(valueAt(body, 'settings.duration')).toBe(4);
+    expect(valueAt(body, 'config.sourceImage')).toBeUndefined();
+  });
+
+  it('reports the server’s paths and messages, placed on fields', () => {
+    const details = validateRequest('extend', { config: { extendDuration: 3 }, settings: { seed: 1.5 } });
+    expect(details.map((d) => d.path).sort()).toEqual(['config.extendDuration', 'config.sourceVideo', 'settings.seed']);
+    expect(details.find((d) => d.path === 'config.extendDuration')?.message).toBe('must be one of 2, 4');
+    const { byPath, unplaced } = placeDetails(['config.sourceVideo', 'settings.seed'], details);
+    expect([...byPath.keys()]).toEqual(expect.arrayContaining(['config.sourceVideo', 'settings.seed']));
+    expect(unplaced.map((d) => d.path)).toEqual(['config.extendDuration']);
+    expect(validateRequest('upscale', { config: { sourceVideo: 'https://example.com/a.mp4' } })).toEqual([]);
+  });
+
+  it('passes a seed on as typed: numbers as numbers, anything else as text for the schema to explain', () => {
+    expect(seedValue('42')).toBe(42);
+    expect(seedValue(' -1 ')).toBe(-1);
+    expect(seedValue('1.5')).toBe(1.5);
+    expect(seedValue('abc')).toBe('abc');
+    expect(validateRequest('generate', { prompt: 'a', settings: { seed: seedValue('abc') } })[0]?.path).toBe(
+      'settings.seed',
+    );
+  });
+});
+
+describe('sign-in', () => {
+  it('checks the form before sending', () => {
+    expect(checkCredentials({ endpointPath: '', accessKey: '' })).toEqual({
+      endpointPath: 'Enter the endpointPath you were given.',
+      accessKey: 'Enter your access key.',
+    });
+    expect(checkCredentials({ endpointPath: 'a/b', accessKey: 'k' }).endpointPath).toMatch(/4 to 64 characters/);
+    expect(checkCredentials({ endpointPath: 'Q7mZp2LwX9aKd4Rt', accessKey: 'k' })).toEqual({});
+  });
+
+  it('says what went wrong', () => {
+    expect(signInErrorMessage(new AuthenticationError('UNAUTHORIZED', 'x', { status: 401 }))).toMatch(
+      /^Wrong access key/,
+    );
+    expect(signInErrorMessage(new NotFoundError('ENDPOINT_NOT_FOUND', 'x', { status: 404 }))).toMatch(
+      /^Unknown endpointPath/,
+    );
+    expect(signInErrorMessage(new ConnectionError('CONNECTION_ERROR', 'refused'))).toMatch(/^Cannot reach/);
+    expect(signInErrorMessage(new ServerError('INTERNAL_ERROR', 'boom', { status: 500 }))).toBe(
+      'The server answered with an error (HTTP 500): boom',
+    );
+  });
+});
+
+describe('media URL freshness', () => {
+  it('treats a URL within 30 s of its expiry, or none, as stale', () => {
+    const task = { mediaUrl: 'http://x/v1/media/a.mp4?sig', expireTime: 100_000 } as Task;
+    expect(isStale(task, 60_000)).toBe(false);
+    expect(isStale(task, 70_000)).toBe(true);
+    expect(isStale({ ...task, mediaUrl: null }, 0)).toBe(true);
+  });
+});
