@@ -8,7 +8,7 @@ export interface RunnerFixture {
   cleanup(): Promise<void>;
 }
 
-const runner = (overrides: Partial<RunnerRecord> = {}) => ({
+const runner = (overrides: Partial<RunnerRecord & { hash: string }> = {}) => ({
   id: newId(),
   name: 'gpu-01',
   prefix: 'vfr_abcdef',

@@ -6,7 +6,7 @@
 import type { VideoInfo } from '@vidforge/contract';
 import type { FfmpegInfo } from '../../modules/media/ffmpeg-check.ts';
 import type { MediaConfig } from '../../modules/media/media.config.ts';
-import { MAX_ALLOC_BYTES, probeMedia } from '../../modules/media/media-probe.ts';
+import { MAX_ALLOC_BYTES } from '../../modules/media/media-probe.ts';
 import { MediaProcessError, runMediaProcess } from '../../modules/media/media-process.ts';
 import { describeVideo } from '../../modules/media/video-info.ts';
 import { EngineError } from '../engine.ts';

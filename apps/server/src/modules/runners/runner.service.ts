@@ -96,6 +96,10 @@ export function createRunnerService(deps: RunnerServiceDeps) {
 
   async function toRunnerTask(task: TaskRecord, lease: Lease, signal: AbortSignal): Promise<RunnerTask | null> {
     let source: RunnerTask['source'];
+    // A slow source download must not cost the lease: keep it alive meanwhile.
+    const keepAlive = setInterval(() => {
+      queue.heartbeat(lease, task.progress, deps.leaseMs, clock.now(), 'fetching the source').catch(() => {});
+    }, deps.leaseMs / 3);
     try {
       source = await deps.sources.stage(task, lease.attempt, signal);
     } catch (error) {
@@ -114,6 +118,8 @@ export function createRunnerService(deps: RunnerServiceDeps) {
       });
       if (status === 'FAIL') await finished(task.id);
       return null;
+    } finally {
+      clearInterval(keepAlive);
     }
     // Fetching the source may have taken a while: the runner gets a fresh lease.
     const now = clock.now();
