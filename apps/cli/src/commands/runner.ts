@@ -95,10 +95,15 @@ export async function runner(argv: string[]): Promise<void> {
     client = new RunnerClient({
       serverUrl: server,
       token,
-      onClaimRetry: (error, delayMs) =>
-        log.warn(
-          `${error.status === 0 ? `cannot reach the server at ${client.origin}` : `the server at ${client.origin} is unavailable`} (${error.code}: ${error.message}); retrying in ${(delayMs / 1000).toFixed(1)} s`,
-        ),
+      onClaimRetry: (error, delayMs) => {
+        const why =
+          error.status === 0
+            ? `cannot reach the server at ${client.origin}`
+            : error.code === 'RUNNER_AT_CAPACITY'
+              ? 'this runner token holds all the tasks it may (leases of an earlier run expire soon)'
+              : `the server at ${client.origin} is busy or unavailable`;
+        log.warn(`${why} (${error.code}: ${error.message}); retrying in ${(delayMs / 1000).toFixed(1)} s`);
+      },
     });
   } catch (error) {
     throw usageError(`--server: ${(error as Error).message}`);

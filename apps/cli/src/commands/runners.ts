@@ -1,6 +1,6 @@
 /** `vidforge runners …`: operator commands on runner tokens, against the server's database. */
 import type { RunnerInfo, TaskType } from '@vidforge/contract';
-import { loadConfig, openAdmin } from '@vidforge/server/admin';
+import type { openAdmin } from '@vidforge/server/admin';
 import { parse } from '../args.ts';
 import { usageError } from '../cli-error.ts';
 import { printJson, printTable } from '../output.ts';
@@ -11,12 +11,17 @@ export const RUNNERS_HELP = `vidforge runners create --engines FAMILY,... [--ope
 vidforge runners list [--json]
 vidforge runners revoke RUNNER_ID [--json]`;
 
+/** Runner ids are base64url: one in 32 starts with "-" and must still read as an id, not a flag. */
+const RUNNER_ID_ARG = { dashPositional: /^-(?!-)[A-Za-z0-9_-]{7,}$|^--[A-Za-z0-9_-]{14,}$/ };
+
 const common = { json: { type: 'boolean' }, config: { type: 'string' } } as const;
 
+/** Loaded only once the flags are checked: a usage error never waits for the server's modules. */
 async function withAdmin<T>(
   configFile: string | undefined,
   fn: (admin: Awaited<ReturnType<typeof openAdmin>>['admin']) => Promise<T>,
 ) {
+  const { loadConfig, openAdmin } = await import('@vidforge/server/admin');
   const handle = await openAdmin(loadConfig({ file: configFile }));
   try {
     return await fn(handle.admin);
@@ -85,7 +90,7 @@ export async function runners(argv: string[]): Promise<void> {
       ]),
     );
   } else if (action === 'revoke') {
-    const { values, positionals } = parse(rest, common, 1);
+    const { values, positionals } = parse(rest, common, 1, RUNNER_ID_ARG);
     if (!positionals[0]) throw usageError('runners revoke needs a runner id: vidforge runners revoke RUNNER_ID');
     const runner = await withAdmin(values.config, (admin) => admin.revokeRunner(positionals[0]!));
     if (values.json) return printJson({ revoked: runner });
