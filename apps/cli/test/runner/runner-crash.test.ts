@@ -5,15 +5,19 @@
  */
 import { addRunner, addRunnerEndpoint, startTestServer, type TestServer } from '@vidforge/server/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { admin, clientOf, eventually, killAll, spawnRunner } from './support.ts';
+import { admin, clientOf, eventually, killAll, spawnRunner, tempDir } from './support.ts';
 
 let server: TestServer;
+let work: { path: string; remove(): Promise<void> };
 beforeAll(async () => {
   server = await startTestServer({ env: { VIDFORGE_LEASE_MS: '1500' } });
+  // A SIGKILLed runner cannot clean up after itself: its work directory lives where the test removes it.
+  work = await tempDir('vidforge-runner-crash-');
 });
 afterEach(killAll);
 afterAll(async () => {
   await server?.stop();
+  await work?.remove();
 });
 
 interface Listed {
@@ -33,7 +37,7 @@ describe('vidforge runner killed with SIGKILL', () => {
       settings: { seed: 5, duration: 4, aspectRatio: '1:1' },
     });
 
-    const doomed = spawnRunner(server, token, ['--engines', 'crash']);
+    const doomed = spawnRunner(server, token, ['--engines', 'crash', '--work-dir', work.path]);
     await doomed.waitFor(new RegExp(`task ${taskId} claimed: generate for crash, attempt 1`));
     const reported = await eventually(async () => {
       const task = await client.getTask(taskId);
