@@ -241,7 +241,9 @@ export function createRunner(options: RunnerOptions): Runner {
     } finally {
       clearInterval(timer);
       running.delete(id);
-      await Promise.race([execution.catch(() => {}), sleep(SETTLE_MS)]);
+      const settled = new AbortController();
+      await Promise.race([execution.catch(() => {}), sleep(SETTLE_MS, settled.signal).catch(() => {})]);
+      settled.abort();
       await rm(workDir, { recursive: true, force: true }).catch(() => {});
     }
   }
