@@ -66,7 +66,8 @@ beforeAll(async () => {
   server = await startTestServer({
     env: {
       VIDFORGE_FETCH_ALLOW: `127.0.0.1:${hostile.port}`,
-      VIDFORGE_FETCH_TIMEOUT_MS: '1500',
+      // Long enough for 200 MiB of the endless stream on a loaded 2-core machine; the trickle still hits it.
+      VIDFORGE_FETCH_TIMEOUT_MS: '4000',
       VIDFORGE_FETCH_IDLE_TIMEOUT_MS: '1000',
       VIDFORGE_MAX_ATTEMPTS: '1',
     },
