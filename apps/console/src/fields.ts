@@ -18,6 +18,8 @@ export interface Field {
   /** Fills the field; undefined restores its default. */
   write(value: unknown): void;
   setError(message: string | null): void;
+  /** A problem the schema cannot name well (an empty seed), checked before the schema. */
+  check?(): string | null;
 }
 
 interface FieldShell {
@@ -293,7 +295,11 @@ export function seedField(path: string): Field {
   };
   random.addEventListener('change', () => {
     sync();
-    if (!random.checked) control.focus();
+    if (random.checked) return;
+    // A concrete seed to start from, selected so typing replaces it.
+    if (control.value.trim() === '') control.value = String(randomSeed());
+    control.focus();
+    control.select();
   });
   reroll.addEventListener('click', () => {
     random.checked = false;
@@ -328,6 +334,8 @@ export function seedField(path: string): Field {
       if (random.checked) return -1;
       return seedValue(control.value);
     },
+    check: () =>
+      !random.checked && control.value.trim() === '' ? `enter a seed from 0 to ${SEED_MAX}, or choose Random` : null,
     write(value) {
       random.checked = typeof value !== 'number' || value === -1;
       sync();

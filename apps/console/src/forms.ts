@@ -16,6 +16,7 @@ import { InvalidRequestError, type TaskType, type Vidforge } from '@vidforge/sdk
 import { h, replaceChildren } from './dom.ts';
 import { choiceField, type Field, rangeField, seedField, textField, urlField } from './fields.ts';
 import { shortId } from './format.ts';
+import { afterPointerRelease } from './pointer.ts';
 import { bodyFromPaths, placeDetails, validateRequest, valueAt } from './validate.ts';
 
 export interface ComposeDeps {
@@ -158,16 +159,32 @@ function operationForm(type: TaskType, deps: ComposeDeps): OperationForm {
   let submittedOnce = false;
   const build = () => bodyFromPaths(fields.map((f) => [f.path, f.read()]));
 
-  const showDetails = (details: readonly ErrorDetail[], shownPaths: (path: string) => boolean, intro?: string) => {
+  /** Problems now: a field's own check (an empty seed) first, then the contract's schema. */
+  const check = (): ErrorDetail[] => {
+    const own = fields.flatMap((f) => {
+      const message = f.check?.() ?? null;
+      return message === null ? [] : [{ path: f.path, message }];
+    });
+    const ownPaths = new Set(own.map((d) => d.path));
+    return [...own, ...validateRequest(type, build()).filter((d) => !ownPaths.has(d.path))];
+  };
+
+  const shown = new Map<string, string>();
+  const showDetails = (details: readonly ErrorDetail[], visible: (path: string) => boolean, intro?: string) => {
     const { byPath, unplaced } = placeDetails(paths, details);
-    for (const field of fields) field.setError(shownPaths(field.path) ? (byPath.get(field.path) ?? null) : null);
-    const shownCount = [...byPath.keys()].filter(shownPaths).length;
-    if (shownCount === 0 && unplaced.length === 0 && !intro) {
+    for (const field of fields) {
+      const message = visible(field.path) ? (byPath.get(field.path) ?? null) : null;
+      if (message === null) shown.delete(field.path);
+      else shown.set(field.path, message);
+      field.setError(message);
+    }
+    // The summary belongs to a submit attempt: shown earlier, it would move the form under the pointer.
+    if (!submittedOnce || (shown.size === 0 && unplaced.length === 0 && !intro)) {
       summary.hidden = true;
       replaceChildren(summary);
       return;
     }
-    const count = shownCount + unplaced.length;
+    const count = shown.size + unplaced.length;
     replaceChildren(
       summary,
       h('p', null, intro ?? `Please fix ${count === 1 ? 'this field' : `these ${count} fields`} before submitting.`),
@@ -181,19 +198,20 @@ function operationForm(type: TaskType, deps: ComposeDeps): OperationForm {
     const { byPath } = placeDetails(paths, details);
     fields.find((f) => byPath.has(f.path))?.focusTarget.focus();
   };
-  const revalidate = () => {
+  /**
+   * Leaving a field shows its problems; typing only updates or clears a message already shown
+   * (no new messages mid-word), until the first submit attempt, after which everything is live.
+   */
+  const revalidate = (typing: boolean) => {
     if (!submittedOnce && touched.size === 0) return;
-    const details = validateRequest(type, build());
-    showDetails(details, (path) => submittedOnce || touched.has(path));
+    showDetails(check(), (path) => submittedOnce || (touched.has(path) && (!typing || shown.has(path))));
   };
   form.addEventListener('change', (event) => {
     const field = fields.find((f) => f.root.contains(event.target as Node));
     if (field) touched.add(field.path);
-    revalidate();
+    afterPointerRelease(() => revalidate(false));
   });
-  form.addEventListener('input', () => {
-    if (submittedOnce) revalidate();
-  });
+  form.addEventListener('input', () => revalidate(true));
 
   let busy = false;
   form.addEventListener('submit', async (event) => {
@@ -201,7 +219,7 @@ function operationForm(type: TaskType, deps: ComposeDeps): OperationForm {
     if (busy) return;
     submittedOnce = true;
     const body = build();
-    const details = validateRequest(type, body);
+    const details = check();
     showDetails(details, () => true);
     if (details.length > 0) {
       status.textContent = '';
@@ -245,6 +263,7 @@ function operationForm(type: TaskType, deps: ComposeDeps): OperationForm {
       field.setError(null);
     }
     touched.clear();
+    shown.clear();
     submittedOnce = false;
     summary.hidden = true;
     status.textContent = '';
