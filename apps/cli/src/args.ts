@@ -4,19 +4,26 @@ import { usageError } from './cli-error.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** For commands whose positional is a random base64url id (tasks, keys, runners): one in 64 starts with "-". */
+export const ID_ARG = { dashPositional: /^-(?!-)[A-Za-z0-9_-]{7,}$|^--[A-Za-z0-9_-]{14,}$/ };
+
 function isKnownFlag(token: string, options: Options): boolean {
   if (token.startsWith('--')) return token.slice(2).split('=')[0]! in options;
   return token.length === 2 && Object.values(options).some((o) => o.short === token[1]);
 }
 
+/** Stands in for a dash-led positional while parseArgs runs; cannot come from a shell argument. */
+const HELD = (index: number) => `\u0000${index}`;
+const HELD_PATTERN = /^\u0000(\d+)$/;
+
 /**
  * Arguments that start with a dash but are not flags, before parseArgs (which would take them for
  * flags): a value such as `--seed -1` is joined as `--seed=-1`, and an argument matching
- * `dashPositional` (task ids are base64url, so one in 64 starts with "-") is passed after `--`.
+ * `dashPositional` (ids are base64url, so one in 64 starts with "-") is held in place by a stand-in
+ * that `parse` swaps back, so positionals keep their order.
  */
-function protectDashArguments(argv: string[], options: Options, dashPositional?: RegExp): string[] {
+function protectDashArguments(argv: string[], options: Options, dashPositional: RegExp | undefined, held: string[]) {
   const out: string[] = [];
-  const positionals: string[] = [];
   let i = 0;
   for (; i < argv.length && argv[i] !== '--'; i++) {
     const token = argv[i]!;
@@ -27,11 +34,11 @@ function protectDashArguments(argv: string[], options: Options, dashPositional?:
       out.push(`${token}=${next}`);
       i++;
     } else if (dashPositional?.test(token) && !isKnownFlag(token, options)) {
-      positionals.push(token);
+      out.push(HELD(held.length));
+      held.push(token);
     } else out.push(token);
   }
-  const rest = argv.slice(i + 1);
-  return positionals.length > 0 || i < argv.length ? [...out, '--', ...positionals, ...rest] : out;
+  return [...out, ...argv.slice(i)];
 }
 
 export function parse<O extends Options>(
@@ -42,8 +49,13 @@ export function parse<O extends Options>(
 ) {
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
   try {
-    const args = protectDashArguments(argv, options, extra.dashPositional);
+    const held: string[] = [];
+    const args = protectDashArguments(argv, options, extra.dashPositional, held);
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed.positionals = parsed.positionals.map((p) => {
+      const match = HELD_PATTERN.exec(p);
+      return match ? held[Number(match[1])]! : p;
+    });
   } catch (error) {
     throw usageError((error as Error).message);
   }

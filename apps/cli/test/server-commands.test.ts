@@ -136,6 +136,12 @@ describe('vidforge endpoints and keys', () => {
     );
     expect((await vidforge(['keys', 'revoke', key.id], env)).code).toBe(0);
     expect((await vidforge(['keys', 'revoke', 'no-such-key'], env)).code).toBe(1);
+    // Ids are base64url: one that starts with "-" is still an id, not an unknown flag (exit 2).
+    const dashed = await vidforge(['keys', 'revoke', '-Xq3kS9aPd0bT1'], env);
+    expect(dashed.code).toBe(1);
+    expect(dashed.stderr).toMatch(/-Xq3kS9aPd0bT1/);
+    const dashedGrant = await vidforge(['keys', 'grant', '-Xq3kS9aPd0bT1', 'my-endpoint'], env);
+    expect(dashedGrant.stderr).toMatch(/key with id "-Xq3kS9aPd0bT1"/);
 
     const deleted = JSON.parse((await vidforge(['endpoints', 'delete', 'my-endpoint', '--json'], env)).stdout);
     expect(deleted.deleted.id).toBe(fixed.id);

@@ -131,6 +131,13 @@ export const RunnerFailRequest = z
       .boolean()
       .default(true)
       .describe('false for deterministic failures (bad input): the task fails at once without another attempt'),
+    retryAfterMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(3_600_000)
+      .optional()
+      .describe('For a retryable failure: do not retry before this many ms (e.g. a GPU that needs to cool down)'),
   })
   .meta({ id: 'RunnerFailRequest' });
 export type RunnerFailRequest = z.infer<typeof RunnerFailRequest>;

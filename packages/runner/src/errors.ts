@@ -42,11 +42,18 @@ export class RunnerProtocolError extends Error {
 export class ExecutorError extends Error {
   readonly code: string;
   readonly retryable: boolean;
+  /** For a retryable failure: the earliest retry, in ms (the server's retry policy honours it). */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: string, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ExecutorError';
     this.code = code;
     this.retryable = options.retryable ?? false;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }

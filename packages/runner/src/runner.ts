@@ -362,12 +362,17 @@ const UNEXPECTED = 'The engine failed unexpectedly while making the video';
 
 /** An error an executor threw on purpose (code + retryable) keeps its meaning; anything else is a retryable ENGINE_FAILED. */
 function failureOf(error: unknown): RunnerFailRequestInput {
-  const known = error as { code?: unknown; retryable?: unknown; message?: unknown } | null;
+  const known = error as { code?: unknown; retryable?: unknown; retryAfterMs?: unknown } | null;
   if (error instanceof Error && typeof known?.code === 'string' && typeof known.retryable === 'boolean') {
     const code = (RUNNER_FAILURE_CODES as readonly string[]).includes(known.code)
       ? (known.code as (typeof RUNNER_FAILURE_CODES)[number])
       : 'ENGINE_FAILED';
-    return { code, message: error.message.trim() || UNEXPECTED, retryable: known.retryable };
+    const { retryAfterMs } = known;
+    const wait =
+      known.retryable && typeof retryAfterMs === 'number' && Number.isInteger(retryAfterMs) && retryAfterMs >= 0
+        ? { retryAfterMs: Math.min(retryAfterMs, 3_600_000) }
+        : {};
+    return { code, message: error.message.trim() || UNEXPECTED, retryable: known.retryable, ...wait };
   }
   return { code: 'ENGINE_FAILED', message: UNEXPECTED, retryable: true };
 }

@@ -153,6 +153,11 @@ describe('the runner loop', () => {
       { code: 'ENGINE_FAILED', message: 'The engine failed unexpectedly while making the video', retryable: true },
     ],
     [
+      "a retryable error's retry-after is passed on for the server's retry policy",
+      new ExecutorError('ENGINE_UNAVAILABLE', 'GPU busy', { retryable: true, retryAfterMs: 5000 }),
+      { code: 'ENGINE_UNAVAILABLE', message: 'GPU busy', retryable: true, retryAfterMs: 5000 },
+    ],
+    [
       'a code a runner may not send becomes ENGINE_FAILED',
       Object.assign(new Error('gave up'), { code: 'CANCELLED', retryable: false }),
       { code: 'ENGINE_FAILED', message: 'gave up', retryable: false },

@@ -1,6 +1,6 @@
 /** `vidforge endpoints …` and `vidforge keys …`: operator commands on the server's database. */
 import { loadConfig, openAdmin } from '@vidforge/server/admin';
-import { parse } from '../args.ts';
+import { ID_ARG, parse } from '../args.ts';
 import { usageError } from '../cli-error.ts';
 import { printJson, printTable } from '../output.ts';
 
@@ -115,13 +115,13 @@ export async function keys(argv: string[]): Promise<void> {
       ]),
     );
   } else if (action === 'revoke') {
-    const { values, positionals } = parse(rest, common, 1);
+    const { values, positionals } = parse(rest, common, 1, ID_ARG);
     if (!positionals[0]) throw usageError('keys revoke needs a key id');
     await withAdmin(values.config, (admin) => admin.revokeKey(positionals[0]!));
     if (values.json) return printJson({ revoked: positionals[0] });
     process.stdout.write(`Revoked key ${positionals[0]}\n`);
   } else if (action === 'grant') {
-    const { values, positionals } = parse(rest, common, 2);
+    const { values, positionals } = parse(rest, common, 2, ID_ARG);
     if (positionals.length !== 2) throw usageError('keys grant needs a key id and an endpoint id or path');
     const endpoint = await withAdmin(values.config, (admin) => admin.grant(positionals[0]!, positionals[1]!));
     if (values.json) return printJson({ keyId: positionals[0], endpointId: endpoint.id, endpointPath: endpoint.path });

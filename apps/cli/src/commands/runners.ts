@@ -1,7 +1,7 @@
 /** `vidforge runners …`: operator commands on runner tokens, against the server's database. */
 import type { RunnerInfo, TaskType } from '@vidforge/contract';
 import type { openAdmin } from '@vidforge/server/admin';
-import { parse } from '../args.ts';
+import { ID_ARG, parse } from '../args.ts';
 import { usageError } from '../cli-error.ts';
 import { printJson, printTable } from '../output.ts';
 import { checkFamily, checkOperation, integerFlag, listFlag } from '../runner/flags.ts';
@@ -10,9 +10,6 @@ export const RUNNERS_HELP = `vidforge runners create --engines FAMILY,... [--ope
                         [--name NAME] [--json]
 vidforge runners list [--json]
 vidforge runners revoke RUNNER_ID [--json]`;
-
-/** Runner ids are base64url: one in 32 starts with "-" and must still read as an id, not a flag. */
-const RUNNER_ID_ARG = { dashPositional: /^-(?!-)[A-Za-z0-9_-]{7,}$|^--[A-Za-z0-9_-]{14,}$/ };
 
 const common = { json: { type: 'boolean' }, config: { type: 'string' } } as const;
 
@@ -90,7 +87,7 @@ export async function runners(argv: string[]): Promise<void> {
       ]),
     );
   } else if (action === 'revoke') {
-    const { values, positionals } = parse(rest, common, 1, RUNNER_ID_ARG);
+    const { values, positionals } = parse(rest, common, 1, ID_ARG);
     if (!positionals[0]) throw usageError('runners revoke needs a runner id: vidforge runners revoke RUNNER_ID');
     const runner = await withAdmin(values.config, (admin) => admin.revokeRunner(positionals[0]!));
     if (values.json) return printJson({ revoked: runner });

@@ -1,6 +1,6 @@
 /** `vidforge status | wait | cancel | list | download`: commands on existing tasks. */
 import type { Task, TaskStatus } from '@vidforge/sdk';
-import { parse } from '../args.ts';
+import { ID_ARG, parse } from '../args.ts';
 import { usageError } from '../cli-error.ts';
 import { awaitTask, interruptible, reportSaved, saveMedia } from '../client/await-task.ts';
 import { CONNECTION_FLAGS, CONNECTION_HELP, clientFor, resolveConnection } from '../client/connection.ts';
@@ -24,7 +24,6 @@ function help(values: { help?: boolean }): boolean {
  * A task id that starts with "-" is still a task id, not a flag (ids are base64url); a long run of
  * id characters is needed after "--", so a mistyped flag stays a usage error.
  */
-const TASK_ID_ARG = { dashPositional: /^-(?!-)[A-Za-z0-9_-]{7,}$|^--[A-Za-z0-9_-]{14,}$/ };
 
 function taskIdOf(positionals: string[], command: string): string {
   const id = positionals[0]?.trim();
@@ -49,14 +48,14 @@ async function withClient(
 }
 
 export async function status(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, CONNECTION_FLAGS, 1, TASK_ID_ARG);
+  const { values, positionals } = parse(argv, CONNECTION_FLAGS, 1, ID_ARG);
   if (help(values)) return;
   const taskId = taskIdOf(positionals, 'status');
   await withClient(values, async (client, mode) => printTask(mode, await client.getTask(taskId)));
 }
 
 export async function wait(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, { ...CONNECTION_FLAGS, ...WAIT_FLAGS }, 1, TASK_ID_ARG);
+  const { values, positionals } = parse(argv, { ...CONNECTION_FLAGS, ...WAIT_FLAGS }, 1, ID_ARG);
   if (help(values)) return;
   const taskId = taskIdOf(positionals, 'wait');
   const timeoutMs = timeoutOf(values.timeout);
@@ -64,7 +63,7 @@ export async function wait(argv: string[]): Promise<void> {
 }
 
 export async function cancel(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, CONNECTION_FLAGS, 1, TASK_ID_ARG);
+  const { values, positionals } = parse(argv, CONNECTION_FLAGS, 1, ID_ARG);
   if (help(values)) return;
   const taskId = taskIdOf(positionals, 'cancel');
   await withClient(values, async (client, mode) => {
@@ -77,7 +76,7 @@ export async function download(argv: string[]): Promise<void> {
     argv,
     { ...CONNECTION_FLAGS, output: { type: 'string', short: 'o' } },
     1,
-    TASK_ID_ARG,
+    ID_ARG,
   );
   if (help(values)) return;
   const taskId = taskIdOf(positionals, 'download');

@@ -257,6 +257,20 @@ describe('fail and abort', () => {
     });
   });
 
+  it("holds a retry back for the runner's retryAfterMs", async () => {
+    const { token } = await addRunner(server);
+    const taskId = await submit();
+    const first = await claimTask(token, taskId);
+    const retried = await taskCall(token, first, 'fail', { message: 'GPU busy', retryAfterMs: 60_000 });
+    expect(retried.body).toEqual({ status: 'PENDING' });
+    const next = await claim(token, { waitMs: 300 });
+    expect(next?.taskId).not.toBe(taskId);
+    if (next) await taskCall(token, next, 'abort');
+    const invalid = await taskCall(token, first, 'fail', { message: 'x', retryAfterMs: -1 });
+    expect(invalid.status).toBe(400);
+    await api('DELETE', `/video/tasks/${taskId}`);
+  });
+
   it('abort gives the task back at once without counting the attempt', async () => {
     const { token } = await addRunner(server);
     const taskId = await submit();

@@ -275,6 +275,7 @@ export function createRunnerService(deps: RunnerServiceDeps) {
       const status = await settleFailure(deps, openAttempt(state), task.maxAttempts, {
         error: { code: body.code, message: body.message },
         retryable: body.retryable,
+        retryAfterMs: body.retryAfterMs,
       });
       if (status === null) throw leaseLost();
       if (status === 'FAIL') await finished(taskId);
