@@ -13,8 +13,8 @@ function isKnownFlag(token: string, options: Options): boolean {
 }
 
 /** Stands in for a dash-led positional while parseArgs runs; cannot come from a shell argument. */
-const HELD = (index: number) => `\u0000${index}`;
-const HELD_PATTERN = /^\u0000(\d+)$/;
+const HELD_MARK = '\u0000';
+const HELD = (index: number) => `${HELD_MARK}${index}`;
 
 /**
  * Arguments that start with a dash but are not flags, before parseArgs (which would take them for
@@ -52,10 +52,7 @@ export function parse<O extends Options>(
     const held: string[] = [];
     const args = protectDashArguments(argv, options, extra.dashPositional, held);
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-    parsed.positionals = parsed.positionals.map((p) => {
-      const match = HELD_PATTERN.exec(p);
-      return match ? held[Number(match[1])]! : p;
-    });
+    parsed.positionals = parsed.positionals.map((p) => (p.startsWith(HELD_MARK) ? held[Number(p.slice(1))]! : p));
   } catch (error) {
     throw usageError((error as Error).message);
   }
