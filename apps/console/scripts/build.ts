@@ -45,6 +45,30 @@ const englishOnlyZod: Plugin = {
   },
 };
 
+/**
+ * The contract's modules build zod schemas at load time, which a bundler must keep unless told the
+ * modules have no side effects; they have none the console needs (the OpenAPI registry is unused
+ * here). Marked so, what the console does not import (the runner protocol's schemas) stays out, and
+ * changes to it do not change the bundle.
+ */
+const contractWithoutSideEffects: Plugin = {
+  name: 'contract-without-side-effects',
+  setup(build) {
+    build.onResolve({ filter: /^(@vidforge\/contract|\.\/[\w-]+\.ts)$/ }, async (args) => {
+      if (args.pluginData === 'inner') return undefined;
+      const inContract = /[\\/]packages[\\/]contract[\\/]src[\\/]/.test(args.importer);
+      if (args.path !== '@vidforge/contract' && !inContract) return undefined;
+      const resolved = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'inner',
+      });
+      return resolved.errors.length > 0 ? undefined : { path: resolved.path, sideEffects: false };
+    });
+  },
+};
+
 function hashName(name: string, ext: string, contents: Uint8Array): string {
   const hash = createHash('sha256').update(contents).digest('hex').slice(0, 10);
   return `${name}-${hash}${ext}`;
@@ -63,7 +87,7 @@ export async function buildConsole(): Promise<BuiltFile[]> {
     legalComments: 'none',
     write: false,
     logLevel: 'warning',
-    plugins: [englishOnlyZod],
+    plugins: [englishOnlyZod, contractWithoutSideEffects],
   });
   const files: BuiltFile[] = [];
   const names: Record<string, string> = {};
