@@ -4,8 +4,8 @@
  * an earlier request. Values are passed to the contract's schemas as typed, never coerced: a seed
  * typed as "abc" reaches the schema as a string, so the message is the server's own.
  */
-import { MediaUrl, SEED_MAX } from '@vidforge/contract';
-import { h, replaceChildren, toggleAttr, uid } from './dom.ts';
+import { SEED_MAX } from '@vidforge/contract';
+import { h, toggleAttr, uid } from './dom.ts';
 
 export interface Field {
   /** The request path this field fills, e.g. `settings.seed`; errors with this path show here. */
@@ -22,18 +22,18 @@ export interface Field {
   check?(): string | null;
 }
 
-interface FieldShell {
+export interface FieldShell {
   root: HTMLElement;
   helpId: string | null;
   error: HTMLElement;
 }
 
-function errorSlot(): HTMLElement {
+export function errorSlot(): HTMLElement {
   return h('p', { class: 'field-error', id: uid('error'), hidden: true });
 }
 
 /** Wires a control's description: help first, then the error while there is one. */
-function describe(control: HTMLElement, shell: FieldShell, message: string | null): void {
+export function describe(control: HTMLElement, shell: FieldShell, message: string | null): void {
   shell.error.textContent = message ?? '';
   shell.error.hidden = message === null;
   shell.root.classList.toggle('invalid', message !== null);
@@ -42,7 +42,7 @@ function describe(control: HTMLElement, shell: FieldShell, message: string | nul
   toggleAttr(control, 'aria-describedby', ids !== '', ids);
 }
 
-function helpText(text: string | undefined): HTMLElement | null {
+export function helpText(text: string | undefined): HTMLElement | null {
   return text ? h('p', { class: 'help', id: uid('help') }, text) : null;
 }
 
@@ -95,102 +95,6 @@ export function textField(options: TextFieldOptions): Field & { control: HTMLInp
     write(value) {
       control.value = typeof value === 'string' ? value : '';
       updateCounter();
-    },
-    setError: (message) => describe(control, shell, message),
-  };
-}
-
-export interface UrlFieldOptions {
-  label: string;
-  path: string;
-  kind: 'image' | 'video';
-  help: string;
-  required?: boolean;
-}
-
-/** A source URL with a preview of the image or video, shown as soon as the URL is well-formed. */
-export function urlField(options: UrlFieldOptions): Field {
-  const id = uid('field');
-  const control = h('input', {
-    id,
-    name: options.path,
-    type: 'url',
-    inputmode: 'url',
-    autocomplete: 'off',
-    spellcheck: 'false',
-    placeholder: options.kind === 'image' ? 'https://example.com/first-frame.jpg' : 'https://example.com/clip.mp4',
-  });
-  if (options.required) control.setAttribute('aria-required', 'true');
-  const help = helpText(options.help);
-  const note = h('p', { class: 'preview-note', 'aria-live': 'polite' });
-  const preview = h('figure', { class: 'preview', hidden: true });
-  const shell: FieldShell = {
-    root: h(
-      'div',
-      { class: 'field' },
-      h('label', { for: id }, options.label, options.required ? null : h('span', { class: 'optional' }, ' (optional)')),
-      help,
-      control,
-    ),
-    helpId: help?.id ?? null,
-    error: errorSlot(),
-  };
-  shell.root.append(shell.error, preview);
-  describe(control, shell, null);
-
-  let shown = '';
-  const showPreview = () => {
-    const url = control.value.trim();
-    if (url === shown) return;
-    shown = url;
-    if (url === '' || !MediaUrl.safeParse(url).success) {
-      preview.hidden = true;
-      replaceChildren(preview);
-      return;
-    }
-    note.textContent = 'Loading preview…';
-    const media =
-      options.kind === 'image'
-        ? h('img', { alt: 'Preview of the source image', src: url, referrerpolicy: 'no-referrer' })
-        : h('video', {
-            src: url,
-            muted: true,
-            controls: true,
-            playsinline: true,
-            preload: 'metadata',
-            'aria-label': 'Preview of the source video',
-          });
-    const failed = () => {
-      note.textContent = `The browser could not load this ${options.kind}; the server may still be able to fetch it.`;
-    };
-    media.addEventListener('error', failed);
-    if (media instanceof HTMLImageElement) {
-      media.addEventListener('load', () => {
-        note.textContent = `Image ${media.naturalWidth}×${media.naturalHeight}`;
-      });
-    } else {
-      media.addEventListener('loadedmetadata', () => {
-        note.textContent = `Video ${media.videoWidth}×${media.videoHeight}, ${media.duration.toFixed(1)} s`;
-      });
-    }
-    replaceChildren(preview, media, h('figcaption', null, note));
-    preview.hidden = false;
-  };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  control.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(showPreview, 400);
-  });
-  control.addEventListener('change', showPreview);
-
-  return {
-    path: options.path,
-    root: shell.root,
-    focusTarget: control,
-    read: () => (control.value.trim() === '' ? undefined : control.value.trim()),
-    write(value) {
-      control.value = typeof value === 'string' ? value : '';
-      showPreview();
     },
     setError: (message) => describe(control, shell, message),
   };

@@ -14,9 +14,10 @@ import {
 } from '@vidforge/contract';
 import { InvalidRequestError, type TaskType, type Vidforge } from '@vidforge/sdk';
 import { h, replaceChildren } from './dom.ts';
-import { choiceField, type Field, rangeField, seedField, textField, urlField } from './fields.ts';
+import { choiceField, type Field, rangeField, seedField, textField } from './fields.ts';
 import { shortId } from './format.ts';
 import { afterPointerRelease } from './pointer.ts';
+import { urlField } from './source-field.ts';
 import { bodyFromPaths, placeDetails, validateRequest, valueAt } from './validate.ts';
 
 export interface ComposeDeps {
