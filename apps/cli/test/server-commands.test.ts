@@ -41,6 +41,7 @@ describe('vidforge serve, first run', () => {
       await new Promise((r) => setTimeout(r, 100));
       const out = server.output();
       expect(out).toContain(`basePath      ${server.url}/v1/ai`);
+      expect(out).toContain(`Web console: ${server.url}/ `);
       const endpoint = /endpointPath {2}([A-Za-z0-9]{16})/.exec(out)?.[1];
       const key = /AccessKey {5}(vf_[A-Za-z0-9_-]{43})/.exec(out)?.[1];
       expect(endpoint).toBeDefined();

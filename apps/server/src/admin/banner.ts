@@ -15,6 +15,8 @@ export function firstRunBanner(server: RunningServer): string {
       : '  AccessKey     (shown only when created; make another with `vidforge keys create --endpoint PATH`)',
     '',
   ];
+  if (server.config.console)
+    lines.push(`Web console: ${server.publicUrl}/ (sign in with the endpointPath and key)`, '');
   if (endpoint) {
     lines.push(
       'Try it:',
