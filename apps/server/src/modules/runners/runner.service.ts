@@ -68,7 +68,7 @@ export function createRunnerService(deps: RunnerServiceDeps) {
   /** Aborted when the server stops, so long-polls answer at once instead of holding the shutdown. */
   const life = new AbortController();
 
-  function notAllowed<T extends string>(asked: readonly T[] | undefined, allowed: readonly T[], what: string): T[] {
+  function withinGrant<T extends string>(asked: readonly T[] | undefined, allowed: readonly T[], what: string): T[] {
     const list = asked ?? allowed;
     const extra = list.filter((item) => !allowed.includes(item));
     if (extra.length > 0) {
@@ -123,7 +123,7 @@ export function createRunnerService(deps: RunnerServiceDeps) {
     }
     // Fetching the source may have taken a while: the runner gets a fresh lease.
     const now = clock.now();
-    const beat = await queue.heartbeat(lease, task.progress, deps.leaseMs, now);
+    const beat = await queue.heartbeat(lease, task.progress, deps.leaseMs, now, 'claimed');
     if (!beat.ok) return null;
     const endpoint = await deps.access.endpointById(task.endpointId);
     return {
@@ -168,8 +168,8 @@ export function createRunnerService(deps: RunnerServiceDeps) {
 
     /** Long-poll: a task with a fresh lease, or null when none arrived within waitMs. */
     async claim(runner: RunnerRecord, request: RunnerClaimRequest, signal: AbortSignal): Promise<RunnerTask | null> {
-      const families = notAllowed(request.engines, runner.engines, 'engine');
-      const types = notAllowed<TaskType>(request.operations, runner.operations, 'operation');
+      const families = withinGrant(request.engines, runner.engines, 'engine');
+      const types = withinGrant<TaskType>(request.operations, runner.operations, 'operation');
       const workerId = runnerWorkerId(runner.id);
       if ((await queue.openLeases([workerId])).length >= runner.concurrency) {
         throw new ApiError(
