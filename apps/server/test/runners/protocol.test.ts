@@ -64,7 +64,8 @@ async function claimTask(token: string, taskId: string) {
         body: { code: 'ENGINE_FAILED', message: 'not this one', retryable: false },
       });
   }
-  throw new Error(`never claimed ${taskId}`);
+  const { body } = await api('GET', `/video/tasks/${taskId}`);
+  throw new Error(`never claimed ${taskId}: ${JSON.stringify(body)}`);
 }
 
 const taskCall = (token: string, task: { taskId: string; leaseToken: string }, action: string, body?: unknown) =>
@@ -433,9 +434,18 @@ describe('sources', () => {
     const { task: source } = await preview.finish(await preview.submit('generate', { prompt: 'source clip' }));
     expect(source.status).toBe('SUCCESS');
 
-    const { token } = await addRunner(server);
-    const taskId = await submit({ config: { sourceVideo: source.mediaUrl } }, 'upscale');
-    const task = await claimTask(token, taskId);
+    // A family of its own, so no other test's task is claimed here.
+    const path = await addRunnerEndpoint(server, 'source-check');
+    const { token } = await addRunner(server, { engines: ['source-check'] });
+    const submitted = await server.call('POST', `${server.basePath}/${path}/video/upscale`, {
+      config: { sourceVideo: source.mediaUrl },
+    });
+    const taskId = submitted.body.taskId;
+    const task = await claim(token, { waitMs: 10_000 });
+    expect(
+      task?.taskId,
+      JSON.stringify((await server.call('GET', `${server.basePath}/${path}/video/tasks/${taskId}`)).body),
+    ).toBe(taskId);
     expect(task.source).toMatchObject({ kind: 'video', contentType: 'video/mp4', size: expect.any(Number) });
     expect(task.source.url).toContain('/v1/runner/sources/');
 
