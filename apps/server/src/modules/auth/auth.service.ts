@@ -7,22 +7,20 @@ import { timingSafeEqual } from 'node:crypto';
 import { ENDPOINT_PATH_PATTERN } from '@vidforge/contract';
 import { ApiError } from '../../http/api-error.ts';
 import type { AccessKeyRecord, AccessStore, EndpointRecord } from '../../ports/access-store.ts';
-import { hashAccessKey } from './secrets.ts';
+import { bearerToken, hashAccessKey } from './secrets.ts';
 
 export interface Caller {
   key: AccessKeyRecord;
   endpoint: EndpointRecord;
 }
 
-const BEARER = /^Bearer[ \t]+([\x21-\x7e]{1,512})[ \t]*$/i;
-
 export function createAuthService(access: AccessStore) {
   async function authenticate(authorization: string | undefined): Promise<AccessKeyRecord> {
-    const match = authorization ? BEARER.exec(authorization) : null;
-    if (!match) {
+    const secret = bearerToken(authorization);
+    if (!secret) {
       throw new ApiError('UNAUTHORIZED', 'Missing or malformed Authorization header; expected "Bearer <AccessKey>"');
     }
-    const hash = hashAccessKey(match[1]!);
+    const hash = hashAccessKey(secret);
     const key = await access.keyByHash(hash);
     // The lookup is by hash already; the recheck keeps the final comparison constant-time.
     if (!key || !timingSafeEqual(Buffer.from(key.hash, 'hex'), Buffer.from(hash, 'hex'))) {

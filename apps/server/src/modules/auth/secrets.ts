@@ -12,6 +12,13 @@ export function generateAccessKey(): string {
   return `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
 }
 
+const BEARER = /^Bearer[ \t]+([\x21-\x7e]{1,512})[ \t]*$/i;
+
+/** The secret of an `Authorization: Bearer …` header (access key or runner token), or null. */
+export function bearerToken(authorization: string | undefined): string | null {
+  return (authorization && BEARER.exec(authorization)?.[1]) || null;
+}
+
 export function hashAccessKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
