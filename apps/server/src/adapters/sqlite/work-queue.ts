@@ -17,7 +17,7 @@ import type {
   WorkQueue,
 } from '../../ports/work-queue.ts';
 import type { SqliteHandle } from './open.ts';
-import type { AttemptOutcome, SqliteSchema } from './schema.ts';
+import type { AttemptOutcome, SqliteSchema, TaskAttemptsTable } from './schema.ts';
 import { Waker } from './waker.ts';
 
 /** Progress reaches 1 only through complete(). */
@@ -129,13 +129,7 @@ export function createSqliteWorkQueue(handle: SqliteHandle): WorkQueue {
         .executeTakeFirst();
       if (!row) return null;
       return {
-        lease: {
-          taskId: row.task_id,
-          token: row.lease_token,
-          attempt: row.attempt,
-          workerId: row.worker_id,
-          expiresAt: row.lease_expires_at,
-        },
+        lease: leaseOf(row),
         outcome: row.outcome,
         output: row.output === null ? null : (JSON.parse(row.output) as VideoInfo),
       };
@@ -159,15 +153,7 @@ export function createSqliteWorkQueue(handle: SqliteHandle): WorkQueue {
         .where('a.ended_at', 'is', null)
         .orderBy('a.started_at')
         .execute();
-      return rows.map((row) => ({
-        taskId: row.task_id,
-        token: row.lease_token,
-        attempt: row.attempt,
-        workerId: row.worker_id,
-        expiresAt: row.lease_expires_at,
-        progress: row.progress,
-        stage: row.stage,
-      }));
+      return rows.map((row) => ({ ...leaseOf(row), progress: row.progress, stage: row.stage }));
     },
 
     complete(lease: Lease, result: CompletedResult, now: number): Promise<boolean> {
@@ -254,14 +240,7 @@ export function createSqliteWorkQueue(handle: SqliteHandle): WorkQueue {
         .orderBy('a.lease_expires_at')
         .limit(limit)
         .execute();
-      return rows.map((row) => ({
-        taskId: row.task_id,
-        token: row.lease_token,
-        attempt: row.attempt,
-        workerId: row.worker_id,
-        expiresAt: row.lease_expires_at,
-        maxAttempts: row.max_attempts,
-      }));
+      return rows.map((row) => ({ ...leaseOf(row), maxAttempts: row.max_attempts }));
     },
 
     async nextRunAt(engines: readonly string[]): Promise<number | null> {
@@ -284,6 +263,16 @@ export function createSqliteWorkQueue(handle: SqliteHandle): WorkQueue {
     },
   };
 }
+
+type LeaseColumns = Pick<TaskAttemptsTable, 'task_id' | 'lease_token' | 'attempt' | 'worker_id' | 'lease_expires_at'>;
+
+const leaseOf = (row: LeaseColumns): Lease => ({
+  taskId: row.task_id,
+  token: row.lease_token,
+  attempt: row.attempt,
+  workerId: row.worker_id,
+  expiresAt: row.lease_expires_at,
+});
 
 /**
  * A lease as expired() returned it (it carries maxAttempts): the reaper acting on what it saw.
