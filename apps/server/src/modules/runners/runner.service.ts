@@ -26,7 +26,7 @@ import type { AttemptState, Lease, WorkQueue } from '../../ports/work-queue.ts';
 import { bearerToken, hashAccessKey } from '../auth/secrets.ts';
 import type { MediaConfig } from '../media/media.config.ts';
 import type { RetryPolicy } from '../workers/retry-policy.ts';
-import { settleFailure } from '../workers/settle-failure.ts';
+import { failureOf, settleFailure } from '../workers/settle-failure.ts';
 import { outputKeyOf } from '../workers/task-runner.ts';
 import { receiveOutput, uploadDirOf } from './runner-output.ts';
 import { runnerWorkerId } from './runner-tokens.ts';
@@ -106,15 +106,13 @@ export function createRunnerService(deps: RunnerServiceDeps) {
         await queue.release(lease, clock.now());
         return null;
       }
-      const known = error instanceof EngineError;
-      if (!known) log.error({ err: error, taskId: task.id }, 'staging the source failed');
-      const status = await settleFailure(deps, lease, task.maxAttempts, {
-        error: known
-          ? { code: error.code, message: error.message }
-          : { code: 'INTERNAL_ERROR', message: 'The source could not be prepared' },
-        retryable: known ? error.retryable : true,
-        retryAfterMs: known ? error.retryAfterMs : undefined,
-      });
+      if (!(error instanceof EngineError)) log.error({ err: error, taskId: task.id }, 'staging the source failed');
+      const status = await settleFailure(
+        deps,
+        lease,
+        task.maxAttempts,
+        failureOf(error, { code: 'INTERNAL_ERROR', message: 'The source could not be prepared' }),
+      );
       if (status === 'FAIL') await finished(task.id);
       return null;
     } finally {

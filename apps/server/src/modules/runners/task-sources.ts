@@ -7,13 +7,13 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunnerSource } from '@vidforge/contract';
-import type { SourceKind } from '../../engines/engine.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { SourceFetcher } from '../../ports/source-fetcher.ts';
 import type { TaskRecord } from '../../ports/task-store.ts';
 import { SNIFF_BYTES, sniffMediaType } from '../media/media-type.ts';
 import type { UrlSigner } from '../results/url-signer.ts';
+import { sourceOf } from '../workers/task-source.ts';
 
 export const SOURCES_PATH = '/v1/runner/sources';
 const sourceKeyOf = (taskId: string) => `sources/${taskId}`;
@@ -29,13 +29,6 @@ export interface TaskSourcesDeps {
   publicUrl(): string;
   /** Source URLs are valid until the task's deadline, but never longer than the signer allows. */
   maxUrlTtlMs: number;
-}
-
-export function sourceOf(task: TaskRecord): { url: string; kind: SourceKind } | null {
-  const config = (task.request as { config?: { sourceImage?: string; sourceVideo?: string } }).config;
-  if (config?.sourceVideo) return { url: config.sourceVideo, kind: 'video' };
-  if (config?.sourceImage) return { url: config.sourceImage, kind: 'image' };
-  return null;
 }
 
 export function createTaskSources(deps: TaskSourcesDeps) {

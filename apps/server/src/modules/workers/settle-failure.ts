@@ -3,6 +3,7 @@
  * in-process workers, remote runners and the source fetch before a runner's claim.
  */
 import type { TaskError } from '@vidforge/contract';
+import { EngineError } from '../../engines/engine.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { Lease, WorkQueue } from '../../ports/work-queue.ts';
 import type { RetryPolicy } from './retry-policy.ts';
@@ -18,6 +19,19 @@ export interface Failure {
   error: TaskError;
   retryable: boolean;
   retryAfterMs?: number;
+}
+
+/**
+ * What a thrown error means for the task: an EngineError keeps its code, message and retry advice;
+ * anything else is retryable and shown as `fallback` (its details belong in the log only).
+ */
+export function failureOf(error: unknown, fallback: TaskError): Failure {
+  if (!(error instanceof EngineError)) return { error: fallback, retryable: true };
+  return {
+    error: { code: error.code, message: error.message },
+    retryable: error.retryable,
+    retryAfterMs: error.retryAfterMs,
+  };
 }
 
 /** The task's status after the write, or null when the lease was no longer current (nothing written). */

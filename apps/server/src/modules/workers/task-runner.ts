@@ -14,7 +14,8 @@ import type { SourceFetcher } from '../../ports/source-fetcher.ts';
 import type { TaskRecord, TaskStore } from '../../ports/task-store.ts';
 import type { Lease, WorkQueue } from '../../ports/work-queue.ts';
 import type { RetryPolicy } from './retry-policy.ts';
-import { settleFailure } from './settle-failure.ts';
+import { failureOf, settleFailure } from './settle-failure.ts';
+import { sourceOf } from './task-source.ts';
 
 export interface TaskRunnerDeps {
   store: TaskStore;
@@ -45,15 +46,13 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
   const { queue, clock, log } = deps;
 
   async function settleEngineFailure(task: TaskRecord, lease: Lease, error: unknown): Promise<void> {
-    const known = error instanceof EngineError;
-    if (!known) log.error({ err: error, taskId: task.id }, 'engine crashed');
-    await settleFailure(deps, lease, task.maxAttempts, {
-      error: known
-        ? { code: error.code, message: error.message }
-        : { code: 'ENGINE_FAILED', message: 'The engine failed unexpectedly while making the video' },
-      retryable: known ? error.retryable : true,
-      retryAfterMs: known ? error.retryAfterMs : undefined,
-    });
+    if (!(error instanceof EngineError)) log.error({ err: error, taskId: task.id }, 'engine crashed');
+    await settleFailure(
+      deps,
+      lease,
+      task.maxAttempts,
+      failureOf(error, { code: 'ENGINE_FAILED', message: 'The engine failed unexpectedly while making the video' }),
+    );
   }
 
   return async function run(lease: Lease, external: AbortSignal): Promise<void> {
@@ -98,7 +97,6 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       await rm(workDir, { recursive: true, force: true });
       await mkdir(workDir, { recursive: true });
       let source: Promise<LocalSource> | undefined;
-      const config = (task.request as { config?: { sourceImage?: string; sourceVideo?: string } }).config;
       const output = await engine.run(
         {
           id: task.id,
@@ -114,9 +112,9 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
             if (Number.isFinite(fraction)) progress = Math.max(progress, Math.min(0.99, Math.max(0, fraction)));
           },
           source() {
-            const url = config?.sourceVideo ?? config?.sourceImage;
-            if (!url) return Promise.reject(new EngineError('INTERNAL_ERROR', 'This task has no source media'));
-            source ??= deps.fetcher.fetch(url, config?.sourceVideo ? 'video' : 'image', workDir, controller.signal);
+            const wanted = sourceOf(task);
+            if (!wanted) return Promise.reject(new EngineError('INTERNAL_ERROR', 'This task has no source media'));
+            source ??= deps.fetcher.fetch(wanted.url, wanted.kind, workDir, controller.signal);
             return source;
           },
         },
