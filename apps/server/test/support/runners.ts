@@ -1,7 +1,7 @@
 /** Runner endpoints, runner tokens and raw protocol calls for tests of the runner protocol. */
 import { RUNNER_BASE_PATH, type TaskType } from '@vidforge/contract';
 import { openAdmin } from '../../src/admin/index.ts';
-import type { ApiResponse, TestServer } from './server.ts';
+import { type ApiResponse, readResponse, type TestServer } from './server.ts';
 
 async function withAdmin<T>(
   server: TestServer,
@@ -58,10 +58,5 @@ export async function runnerCall(
     },
     body: body === undefined ? undefined : raw ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body),
   });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {}
-  return { status: response.status, headers: response.headers, body: parsed };
+  return readResponse(response);
 }

@@ -35,6 +35,16 @@ export interface ApiResponse {
   body: any;
 }
 
+/** Status, headers and the body as JSON when it parses, as text otherwise. */
+export async function readResponse(response: Response): Promise<ApiResponse> {
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {}
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
 /** Settings that keep tests fast; each test may override any of them. */
 export const FAST_SETTINGS: Record<string, string> = {
   VIDFORGE_HOST: '127.0.0.1',
@@ -93,12 +103,7 @@ export async function startTestServer(
         },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {}
-      return { status: response.status, headers: response.headers, body: parsed };
+      return readResponse(response);
     },
     async stop() {
       await server.stop();
