@@ -10,6 +10,7 @@ import { EngineError, type LocalSource, type SourceKind } from '../../engines/en
 import { sourceTooLarge } from './fetch-errors.ts';
 import type { MediaConfig } from './media.config.ts';
 import { inspectMedia } from './media-inspect.ts';
+import type { MediaDescription } from './media-probe.ts';
 import { describeKind, type MediaType, SNIFF_BYTES, sniffMediaType } from './media-type.ts';
 
 type Body = AsyncIterable<Uint8Array> & { destroy(): void; on(event: 'error', listener: () => void): unknown };
@@ -24,22 +25,32 @@ export interface ReceiveOptions {
   signal: AbortSignal;
 }
 
+/** A checked file, with what the inspection's probe found in it. */
+export interface ReceivedMedia extends LocalSource {
+  description: MediaDescription;
+}
+
 export const partPathIn = (dir: string) => join(dir, `source-${randomUUID()}.part`);
 
 /** `onInspect` is called once the bytes are in and the file is being inspected. */
-export async function receiveSource(body: Body, options: ReceiveOptions, onInspect?: () => void): Promise<LocalSource> {
+export async function receiveSource(
+  body: Body,
+  options: ReceiveOptions,
+  onInspect?: () => void,
+): Promise<ReceivedMedia> {
   const { dir, partPath, kind } = options;
   const downloaded = await download(body, partPath, kind, options.maxBytes);
   onInspect?.();
   const path = join(dir, `source-${randomUUID()}.${downloaded.type.extension}`);
   await rename(partPath, path);
+  let description: MediaDescription;
   try {
-    await inspectMedia(path, downloaded.type, options.config, options.signal);
+    description = await inspectMedia(path, downloaded.type, options.config, options.signal);
   } catch (error) {
     await rm(path, { force: true });
     throw error;
   }
-  return { path, kind, contentType: downloaded.type.contentType, size: downloaded.size };
+  return { path, kind, contentType: downloaded.type.contentType, size: downloaded.size, description };
 }
 
 /** Drops a body we will not read; undici reports the destroy as an error nobody needs. */

@@ -1,7 +1,7 @@
 /** What the API reports about a produced video (`task.video`), read by ffprobe from the file itself. */
 import type { VideoInfo } from '@vidforge/contract';
 import { EngineError } from '../../engines/engine.ts';
-import { probeMedia } from './media-probe.ts';
+import { type MediaDescription, probeMedia } from './media-probe.ts';
 
 export interface DescribeVideoOptions {
   ffprobePath: string;
@@ -18,6 +18,11 @@ export async function describeVideo(path: string, options: DescribeVideoOptions)
     timeoutMs: options.timeoutMs,
     signal: options.signal,
   });
+  return videoInfoOf(description);
+}
+
+/** The same, from a probe already made (an inspected upload). */
+export function videoInfoOf(description: MediaDescription): VideoInfo {
   const video = description.video;
   if (!video || video.width === 0) throw new EngineError('OUTPUT_INVALID', 'the produced file has no video stream');
   const frames = video.frameCount;

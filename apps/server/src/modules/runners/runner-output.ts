@@ -10,7 +10,7 @@ import { EngineError } from '../../engines/engine.ts';
 import { ApiError } from '../../http/api-error.ts';
 import type { MediaConfig } from '../media/media.config.ts';
 import { partPathIn, receiveSource } from '../media/source-file.ts';
-import { describeVideo } from '../media/video-info.ts';
+import { videoInfoOf } from '../media/video-info.ts';
 
 export interface ReceivedOutput {
   /** The checked file; the caller removes `dir` when done with it. */
@@ -39,11 +39,8 @@ export async function receiveOutput(
     if (file.contentType !== 'video/mp4') {
       throw new ApiError('OUTPUT_INVALID', `The upload must be an MP4 video; its bytes are ${file.contentType}`);
     }
-    const video = await describeVideo(file.path, {
-      ffprobePath: media.ffprobePath,
-      timeoutMs: media.ffprobeTimeoutMs,
-      signal,
-    });
+    // The inspection has probed the file already; its description is the client's `video`.
+    const video = videoInfoOf(file.description);
     return { path: file.path, dir, size: file.size, video };
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
