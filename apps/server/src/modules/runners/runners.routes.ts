@@ -15,6 +15,7 @@ import type { z } from 'zod';
 import { ApiError } from '../../http/api-error.ts';
 import { sendError } from '../../http/error-handler.ts';
 import type { RunnerRecord } from '../../ports/runner-store.ts';
+import { taskIdOf } from '../tasks/tasks.routes.ts';
 import type { RunnerService } from './runner.service.ts';
 import type { TaskSources } from './task-sources.ts';
 
@@ -36,11 +37,6 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
 function runnerOf(request: FastifyRequest): RunnerRecord {
   if (!request.runner) throw new Error('route registered without the runner auth hook');
   return request.runner;
-}
-
-function taskIdOf(params: TaskParams): string {
-  if (!TASK_ID_PATTERN.test(params.taskId)) throw new ApiError('TASK_NOT_FOUND', 'No such task');
-  return params.taskId;
 }
 
 function leaseTokenOf(request: FastifyRequest): string | undefined {

@@ -21,7 +21,7 @@ function callerOf(request: FastifyRequest): Caller {
   return request.caller;
 }
 
-function taskIdOf(params: TaskParams): string {
+export function taskIdOf(params: { taskId: string }): string {
   // Unknown ids and malformed ids are the same 404: the route must not be an existence oracle.
   if (!TASK_ID_PATTERN.test(params.taskId)) throw new ApiError('TASK_NOT_FOUND', 'No such task');
   return params.taskId;
