@@ -28,6 +28,7 @@ import { createRunnerService } from './modules/runners/runner.service.ts';
 import { createTaskSources } from './modules/runners/task-sources.ts';
 import { createTaskView } from './modules/tasks/task-view.ts';
 import { createTasksService } from './modules/tasks/tasks.service.ts';
+import { createFaultContainment } from './modules/workers/fault-containment.ts';
 import { createRetryPolicy } from './modules/workers/retry-policy.ts';
 import { createTaskRunner } from './modules/workers/task-runner.ts';
 import { createWorkerPool } from './modules/workers/worker-pool.ts';
@@ -42,6 +43,11 @@ export interface RunningServer {
   config: ServerConfig;
   bootstrap: BootstrapResult;
   log: Logger;
+  /**
+   * For the process's `uncaughtException` handler: true when the error came from a task's work and
+   * only that task failed; false when it is the server's own fault (then the process should end).
+   */
+  containFault(error: unknown): boolean;
   /** SIGTERM behaviour: 503 for new requests, in-flight ones finish, running tasks released. */
   stop(): Promise<void>;
 }
@@ -80,6 +86,7 @@ export async function startServer(
     media: config.media,
   });
   const workRoot = join(dataDir, 'work');
+  const faults = createFaultContainment(log);
   const runTask = createTaskRunner({
     store,
     queue,
@@ -87,6 +94,7 @@ export async function startServer(
     access,
     engines,
     fetcher,
+    faults,
     retry,
     clock,
     workRoot,
@@ -130,6 +138,7 @@ export async function startServer(
     access,
     blobs,
     sources,
+    faults,
     retry,
     clock,
     media: config.media,
@@ -201,6 +210,7 @@ export async function startServer(
     config,
     bootstrap,
     log,
+    containFault: faults.contain,
     stop() {
       stopping ??= (async () => {
         startDraining();

@@ -11,6 +11,13 @@ export async function serve(argv: string[]): Promise<void> {
   const { values } = parse(argv, { config: { type: 'string' } });
   const config = loadConfig({ file: values.config });
   const server = await startServer(config);
+  // A fault in one task's work fails that task; anything else is the server's own bug, and a
+  // process in an unknown state is better restarted (its leases are reclaimed at the next start).
+  process.on('uncaughtException', (err) => {
+    if (server.containFault(err)) return;
+    server.log.fatal({ err }, 'uncaught exception outside any task: stopping');
+    process.exit(1);
+  });
   process.stdout.write(`${firstRunBanner(server)}\n`);
   let signals = 0;
   const shutdown = (signal: string) => {

@@ -134,4 +134,22 @@ describe('runMediaProcess', () => {
     // pdeathsig delivers SIGKILL to ffmpeg as soon as its parent dies.
     expect(await waitFor(async () => (await processesWith(marker)).length === 0, 1000)).toBe(true);
   });
+
+  it('running out of file descriptors rejects the run; it does not end the process', async () => {
+    // ulimit applies to the shell and what it execs: the child Node process alone gets the low limit.
+    const script = join(import.meta.dirname, 'emfile-child.ts');
+    const child = spawn('bash', ['-c', 'ulimit -n 64 && exec "$0" "$1"', process.execPath, script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk;
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      out += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(out).toMatch(/^refused:spawn:cannot start ffprobe: .*EMFILE/m);
+    expect(code, out).toBe(0);
+  });
 });

@@ -41,14 +41,24 @@ export async function spawnServer(env: Record<string, string>): Promise<ChildSer
 }
 
 /**
- * Before the server's first start: an endpoint on the test engine and a key for it, made with the
- * admin commands, so first-run bootstrap creates nothing else.
+ * Before the server's first start: an endpoint on the test engine (and, when asked, one on the
+ * preview engine) and a key for them, made with the admin commands, so first-run bootstrap creates
+ * nothing else.
  */
-export function prepareTestAccess(dataDir: string, path = 'testengine'): { endpointPath: string; key: string } {
+export function prepareTestAccess(
+  dataDir: string,
+  path = 'testengine',
+  options: { previewPath?: string } = {},
+): { endpointPath: string; key: string } {
   const env = { ...process.env, VIDFORGE_DATA_DIR: dataDir, VIDFORGE_ENABLE_TEST_ENGINE: 'true' };
   const run = (args: string[]) =>
     JSON.parse(execFileSync(process.execPath, [BIN, ...args, '--json'], { env }).toString());
   const endpoint = run(['endpoints', 'create', '--engine', 'test', '--path', path]);
-  const { key } = run(['keys', 'create', '--endpoint', endpoint.path]);
+  const grants = ['--endpoint', endpoint.path];
+  if (options.previewPath) {
+    run(['endpoints', 'create', '--engine', 'preview', '--path', options.previewPath]);
+    grants.push('--endpoint', options.previewPath);
+  }
+  const { key } = run(['keys', 'create', ...grants]);
   return { endpointPath: endpoint.path, key };
 }

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createFsBlobStore } from '../../src/adapters/blob-fs/fs-blob-store.ts';
 import { openSqliteAdapters } from '../../src/adapters/sqlite/index.ts';
 import { type Engine, EngineRegistry } from '../../src/engines/engine.ts';
+import { createFaultContainment } from '../../src/modules/workers/fault-containment.ts';
 import { createRetryPolicy } from '../../src/modules/workers/retry-policy.ts';
 import { createTaskRunner } from '../../src/modules/workers/task-runner.ts';
 import { systemClock } from '../../src/ports/clock.ts';
@@ -36,6 +37,7 @@ async function setup(engine: Engine) {
     access: storage.access,
     engines: new EngineRegistry().register(engine),
     fetcher: { fetch: () => Promise.reject(new Error('no sources in this test')) },
+    faults: createFaultContainment(pino({ level: 'silent' })),
     retry: createRetryPolicy({ baseMs: 10, maxMs: 10 }),
     clock: systemClock,
     workRoot: join(dir.path, 'work'),

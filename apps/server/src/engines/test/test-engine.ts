@@ -23,6 +23,11 @@ export interface TestScript {
   retryable: boolean;
   /** Throws a plain Error (an engine bug) instead of an EngineError. */
   crash: boolean;
+  /**
+   * Throws from a timer callback, outside the run's promise chain, then waits to be aborted: the
+   * kind of fault (an HTTP client's socket handler, a child process event) that ends a process.
+   */
+  escape: boolean;
   size: number;
 }
 
@@ -33,6 +38,7 @@ const DEFAULT_SCRIPT: TestScript = {
   failCode: 'ENGINE_FAILED',
   retryable: true,
   crash: false,
+  escape: false,
   size: 64 * 1024,
 };
 
@@ -63,6 +69,12 @@ export function createTestEngine(): Engine {
       for (let step = 1; step <= script.steps; step++) {
         await sleep(script.stepMs, undefined, { signal: context.signal });
         context.progress(step / (script.steps + 1), `step ${step}`);
+      }
+      if (script.escape) {
+        setTimeout(() => {
+          throw new Error('test engine fault outside the promise chain');
+        });
+        await sleep(2 ** 31 - 1, undefined, { signal: context.signal });
       }
       if (task.attempt <= script.failAttempts) {
         if (script.crash) throw new Error('test engine crashed on purpose');

@@ -107,13 +107,6 @@ export function runMediaProcess(binary: string, args: readonly string[], options
     : [executable, [...args]];
 
   return new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(command, argv, {
-      cwd: options.cwd,
-      shell: false,
-      // Own process group, so a kill reaches anything ffmpeg itself started.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     let stdout = '';
     let stdoutBytes = 0;
     let stderrTail = '';
@@ -121,6 +114,19 @@ export function runMediaProcess(binary: string, args: readonly string[], options
     let aborted = false;
     const progressParser = options.onProgress ? createProgressParser(options.onProgress) : null;
 
+    const child = spawn(command, argv, {
+      cwd: options.cwd,
+      shell: false,
+      // Own process group, so a kill reaches anything ffmpeg itself started.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // First, before anything can throw: a failed spawn (EMFILE when descriptors run out, EAGAIN)
+    // is an 'error' event on the next tick, and an 'error' event nobody listens to ends the
+    // process. 'close' still follows it and settles the promise.
+    child.once('error', (error) => {
+      stop(new MediaProcessError('spawn', `cannot start ${name(binary)}: ${error.message}`, null, ''));
+    });
     const stop = (error: MediaProcessError | null) => {
       if (error && !failure) failure = error;
       killGroup(child);
@@ -138,8 +144,9 @@ export function runMediaProcess(binary: string, args: readonly string[], options
     );
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
+    // A child whose spawn failed has no pipes.
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
       if (progressParser) return progressParser(chunk);
       stdoutBytes += Buffer.byteLength(chunk);
       if (options.maxStdoutBytes !== undefined && stdoutBytes > options.maxStdoutBytes) {
@@ -148,15 +155,12 @@ export function runMediaProcess(binary: string, args: readonly string[], options
       }
       stdout += chunk;
     });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
       stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
     });
     child.once('spawn', () => {
       if (child.pid !== undefined) options.onSpawn?.(child.pid);
-    });
-    child.once('error', (error) => {
-      stop(new MediaProcessError('spawn', `cannot start ${binary}: ${error.message}`, null, ''));
     });
     // 'close' comes after the process exited and its pipes are drained: when we settle, it is gone.
     child.once('close', (code) => {

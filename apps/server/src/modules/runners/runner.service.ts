@@ -25,6 +25,7 @@ import type { TaskRecord, TaskStore } from '../../ports/task-store.ts';
 import type { AttemptState, Lease, WorkQueue } from '../../ports/work-queue.ts';
 import { bearerToken, hashAccessKey } from '../auth/secrets.ts';
 import type { MediaConfig } from '../media/media.config.ts';
+import type { FaultContainment } from '../workers/fault-containment.ts';
 import type { RetryPolicy } from '../workers/retry-policy.ts';
 import { failureOf, settleFailure } from '../workers/settle-failure.ts';
 import { outputKeyOf } from '../workers/task-runner.ts';
@@ -39,6 +40,7 @@ export interface RunnerServiceDeps {
   access: Pick<AccessStore, 'endpointById'>;
   blobs: BlobStore;
   sources: TaskSources;
+  faults: FaultContainment;
   retry: RetryPolicy;
   clock: Clock;
   media: MediaConfig;
@@ -100,7 +102,7 @@ export function createRunnerService(deps: RunnerServiceDeps) {
       queue.heartbeat(lease, task.progress, deps.leaseMs, clock.now(), 'fetching the source').catch(() => {});
     }, deps.leaseMs / 3);
     try {
-      source = await deps.sources.stage(task, lease.attempt, signal);
+      source = await deps.faults.run(task.id, signal, (scoped) => deps.sources.stage(task, lease.attempt, scoped));
     } catch (error) {
       if (signal.aborted) {
         await queue.release(lease, clock.now());

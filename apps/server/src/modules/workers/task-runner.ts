@@ -13,6 +13,7 @@ import type { Clock } from '../../ports/clock.ts';
 import type { SourceFetcher } from '../../ports/source-fetcher.ts';
 import type { TaskRecord, TaskStore } from '../../ports/task-store.ts';
 import type { Lease, WorkQueue } from '../../ports/work-queue.ts';
+import type { FaultContainment } from './fault-containment.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { failureOf, settleFailure } from './settle-failure.ts';
 import { sourceOf } from './task-source.ts';
@@ -24,6 +25,7 @@ export interface TaskRunnerDeps {
   access: Pick<AccessStore, 'endpointById'>;
   engines: EngineRegistry;
   fetcher: SourceFetcher;
+  faults: FaultContainment;
   retry: RetryPolicy;
   clock: Clock;
   workRoot: string;
@@ -96,32 +98,36 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       const endpoint = await deps.access.endpointById(task.endpointId);
       await rm(workDir, { recursive: true, force: true });
       await mkdir(workDir, { recursive: true });
-      let source: Promise<LocalSource> | undefined;
-      const output = await engine.run(
-        {
-          id: task.id,
-          request: { type: task.type, body: task.request } as never,
-          seed: task.seed,
-          attempt: lease.attempt,
-          endpointSettings: endpoint?.settings ?? {},
-        },
-        {
-          workDir,
-          signal: controller.signal,
-          progress(fraction) {
-            if (Number.isFinite(fraction)) progress = Math.max(progress, Math.min(0.99, Math.max(0, fraction)));
-          },
-          source() {
-            const wanted = sourceOf(task);
-            if (!wanted) return Promise.reject(new EngineError('INTERNAL_ERROR', 'This task has no source media'));
-            source ??= deps.fetcher.fetch(wanted.url, wanted.kind, workDir, controller.signal);
-            return source;
-          },
-        },
-      );
-      controller.signal.throwIfAborted();
       const outputKey = outputKeyOf(task.id);
-      await deps.blobs.putFile(outputKey, output.path, output.contentType);
+      // Everything that makes sockets, processes and files for this task runs in its fault scope.
+      const output = await deps.faults.run(task.id, controller.signal, async (signal) => {
+        let source: Promise<LocalSource> | undefined;
+        const output = await engine.run(
+          {
+            id: task.id,
+            request: { type: task.type, body: task.request } as never,
+            seed: task.seed,
+            attempt: lease.attempt,
+            endpointSettings: endpoint?.settings ?? {},
+          },
+          {
+            workDir,
+            signal,
+            progress(fraction) {
+              if (Number.isFinite(fraction)) progress = Math.max(progress, Math.min(0.99, Math.max(0, fraction)));
+            },
+            source() {
+              const wanted = sourceOf(task);
+              if (!wanted) return Promise.reject(new EngineError('INTERNAL_ERROR', 'This task has no source media'));
+              source ??= deps.fetcher.fetch(wanted.url, wanted.kind, workDir, signal);
+              return source;
+            },
+          },
+        );
+        signal.throwIfAborted();
+        await deps.blobs.putFile(outputKey, output.path, output.contentType);
+        return output;
+      });
       const now = clock.now();
       const done = await queue.complete(
         lease,
