@@ -11,7 +11,9 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { ApiError } from './http/api-error.ts';
+import { onClientError } from './http/client-errors.ts';
 import { installErrorHandling, sendError } from './http/error-handler.ts';
+import { type HttpLimits, installHttpLimits, serverOptionsFor } from './http/http-limits.ts';
 import { requestIdOf } from './http/request-id.ts';
 import type { AuthService } from './modules/auth/auth.service.ts';
 import { registerConsoleRoutes } from './modules/console/console.routes.ts';
@@ -27,6 +29,7 @@ export interface AppDeps extends MediaRoutesDeps {
   auth: AuthService;
   tasksService: TasksService;
   bodyLimitBytes: number;
+  limits: HttpLimits;
   /** Readiness: resolves when the database answers. */
   ping(): Promise<void>;
   logger?: FastifyBaseLogger;
@@ -76,7 +79,12 @@ export function buildApp(deps: AppDeps): App {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    ...serverOptionsFor(deps.limits),
+    clientErrorHandler: onClientError,
   });
+  installHttpLimits(app, deps.limits);
+  // Only JSON is accepted: a text/plain body is 415, not a string that fails validation as 400.
+  app.removeContentTypeParser('text/plain');
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

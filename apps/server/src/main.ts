@@ -15,6 +15,7 @@ import { EngineRegistry } from './engines/engine.ts';
 import { createPreviewEngine } from './engines/preview/preview-engine.ts';
 import { RUNNER_ENGINE } from './engines/runner-family.ts';
 import { createTestEngine } from './engines/test/test-engine.ts';
+import { connectionCap } from './http/descriptor-budget.ts';
 import { createAdminService } from './modules/auth/admin.service.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
 import { type BootstrapResult, bootstrapAccess } from './modules/auth/bootstrap.ts';
@@ -174,6 +175,14 @@ export async function startServer(
     signer,
     clock,
     bodyLimitBytes: config.bodyLimitBytes,
+    limits: {
+      headersTimeoutMs: config.headersTimeoutMs,
+      bodyTimeoutMs: config.bodyTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      maxConnections: connectionCap(config.maxConnections, log),
+    },
     ping: async () => {
       await access.countEndpoints();
     },

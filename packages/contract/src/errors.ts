@@ -16,6 +16,8 @@ export const API_ERROR_STATUS = {
   ENDPOINT_NOT_FOUND: 404,
   TASK_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  /** The request (headers or body) did not arrive within the server's time limit. */
+  REQUEST_TIMEOUT: 408,
   IDEMPOTENCY_CONFLICT: 409,
   TASK_NOT_CANCELLABLE: 409,
   /** Runner protocol: the lease token is not the task's current lease (expired, reaped, finished). */
@@ -26,6 +28,8 @@ export const API_ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RANGE_NOT_SATISFIABLE: 416,
+  /** The request's headers are larger than the server accepts. */
+  HEADERS_TOO_LARGE: 431,
   /** Runner protocol: the uploaded result is not a playable MP4 video. */
   OUTPUT_INVALID: 422,
   RATE_LIMITED: 429,
@@ -33,6 +37,8 @@ export const API_ERROR_STATUS = {
   RUNNER_AT_CAPACITY: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
+  /** Too many tasks are waiting for this endpoint's engine to finish in time: submit later. */
+  QUEUE_FULL: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERROR_STATUS;

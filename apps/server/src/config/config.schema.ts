@@ -44,6 +44,25 @@ export const ServerConfigSchema = z.strictObject({
     .max(10 * 1024 * 1024)
     .default(64 * 1024),
   shutdownGraceMs: ms(10_000),
+  headersTimeoutMs: ms(10_000).describe('A client must send its request headers within this'),
+  bodyTimeoutMs: ms(10_000).describe('A client must send a JSON body within this after its headers'),
+  requestTimeoutMs: ms(10 * 60_000).describe('Longest request of any kind, uploads included'),
+  idleTimeoutMs: ms(60_000).describe('A connection silent this long is closed (above the 30 s runner long-poll)'),
+  keepAliveTimeoutMs: ms(5_000).describe('An idle keep-alive connection is closed after this'),
+  maxConnections: z
+    .number()
+    .int()
+    .min(16)
+    .max(1_000_000)
+    .default(1024)
+    .describe('Open connections at most; lowered at boot to fit the descriptor limit'),
+  maxPendingPerEngine: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(200)
+    .describe('Submits beyond this many PENDING tasks of one engine get 503 QUEUE_FULL'),
   sqliteSynchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   signingSecret: z.string().min(32).optional().describe('HMAC secret for media URLs; generated into dataDir if unset'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

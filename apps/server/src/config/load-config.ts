@@ -103,6 +103,16 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   if (result.success && result.data.retryBaseMs > result.data.retryMaxMs) {
     problems.push(`retryBaseMs (${result.data.retryBaseMs}) must not exceed retryMaxMs (${result.data.retryMaxMs})`);
   }
+  if (result.success) {
+    const { headersTimeoutMs, bodyTimeoutMs, requestTimeoutMs } = result.data;
+    for (const [name, value] of [
+      ['headersTimeoutMs', headersTimeoutMs],
+      ['bodyTimeoutMs', bodyTimeoutMs],
+    ] as const) {
+      if (value > requestTimeoutMs)
+        problems.push(`${name} (${value}) must not exceed requestTimeoutMs (${requestTimeoutMs})`);
+    }
+  }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const config = result.data;
   return config.publicUrl ? { ...config, publicUrl: config.publicUrl.replace(/\/+$/, '') } : config;

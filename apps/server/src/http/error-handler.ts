@@ -39,6 +39,15 @@ export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
     },
   };
   if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
+  // Answered before the body was read (401 in onRequest, 413, a body deadline): Node would go on
+  // reading and discarding the rest, however slowly it comes. Close the connection instead.
+  const { raw } = reply.request;
+  if (
+    !raw.complete &&
+    (raw.headers['transfer-encoding'] !== undefined || (raw.headers['content-length'] ?? '0') !== '0')
+  ) {
+    reply.header('connection', 'close');
+  }
   return reply.status(error.status).type('application/json; charset=utf-8').send(body);
 }
 

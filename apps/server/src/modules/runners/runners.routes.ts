@@ -107,6 +107,7 @@ export function registerRunnerRoutes(app: FastifyInstance, deps: { runners: Runn
         authed.put<{ Params: TaskParams }>(
           '/tasks/:taskId/output',
           {
+            config: { streamingBody: true },
             onRequest: async (request) => {
               const type = request.headers['content-type']?.split(';', 1)[0]?.trim().toLowerCase();
               if (type !== 'video/mp4') {

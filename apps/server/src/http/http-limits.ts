@@ -1,0 +1,63 @@
+/**
+ * What a connection may hold, and for how long (docs/operations.md, "Limits"). Without these a
+ * client with no key could keep thousands of sockets open with headers or bodies that never finish
+ * until the process ran out of descriptors, and then a spawn of ffmpeg failed.
+ */
+import type { Server } from 'node:http';
+import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
+import { ApiError } from './api-error.ts';
+import { sendError } from './error-handler.ts';
+
+export interface HttpLimits {
+  headersTimeoutMs: number;
+  /** JSON bodies: from the headers to the last byte. Streamed uploads are bounded by requestTimeoutMs. */
+  bodyTimeoutMs: number;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route reads its body as a stream (uploads): the JSON body deadline does not apply. */
+    streamingBody?: boolean;
+  }
+}
+
+/** Fastify and Node http.Server options for the limits. */
+export function serverOptionsFor(limits: HttpLimits): FastifyHttpOptions<Server> {
+  return {
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      // Node looks for expired headers and requests this often (30 s by default): a deadline is
+      // only as sharp as this interval.
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+  };
+}
+
+export function installHttpLimits(app: FastifyInstance, limits: HttpLimits): void {
+  // Past the cap Node closes new connections at once, before they cost more than the accept.
+  app.server.maxConnections = limits.maxConnections;
+
+  app.addHook('preParsing', async (request, reply, payload) => {
+    const headers = request.headers;
+    const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] ?? '0') !== '0';
+    if (!hasBody || request.raw.complete || request.routeOptions.config.streamingBody) return payload;
+    const timer = setTimeout(() => {
+      if (reply.sent) return;
+      sendError(
+        reply,
+        new ApiError('REQUEST_TIMEOUT', `The request body did not arrive within ${limits.bodyTimeoutMs} ms`),
+      );
+    }, limits.bodyTimeoutMs);
+    const done = () => clearTimeout(timer);
+    payload.once('end', done);
+    reply.raw.once('close', done);
+    return payload;
+  });
+}
