@@ -39,6 +39,9 @@ const BENCH_ENV: Record<string, string> = {
   VIDFORGE_PORT: '0',
   VIDFORGE_ENABLE_TEST_ENGINE: 'true',
   VIDFORGE_SHUTDOWN_GRACE_MS: '2000',
+  // The submit rows pile up tens of thousands of PENDING tasks with no workers: with the queue
+  // cap they would measure 503s. Its check walks at most the cap's entries of an index.
+  VIDFORGE_MAX_PENDING_PER_ENGINE: '0',
 };
 
 export async function startVidforge(ctx: BenchContext, options: StartVidforgeOptions): Promise<VidforgeServer> {

@@ -158,6 +158,7 @@ export async function startServer(
     taskTimeoutMs: config.taskTimeoutMs,
     maxAttempts: config.maxAttempts,
     idempotencyTtlMs: config.idempotencyTtlMs,
+    maxPendingPerEngine: config.maxPendingPerEngine,
     onFinished,
   });
   const admin = createAdminService(access, clock, [...engines.names(), RUNNER_ENGINE]);

@@ -59,10 +59,10 @@ export const ServerConfigSchema = z.strictObject({
   maxPendingPerEngine: z
     .number()
     .int()
-    .min(1)
-    .max(1_000_000)
-    .default(200)
-    .describe('Submits beyond this many PENDING tasks of one engine get 503 QUEUE_FULL'),
+    .min(0)
+    .max(100_000)
+    .default(100)
+    .describe('Submits beyond this many PENDING tasks of one engine get 503 QUEUE_FULL; 0: no cap'),
   sqliteSynchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   signingSecret: z.string().min(32).optional().describe('HMAC secret for media URLs; generated into dataDir if unset'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

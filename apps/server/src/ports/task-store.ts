@@ -61,7 +61,9 @@ export type CreateTaskResult =
   | { kind: 'created'; task: TaskRecord }
   /** The same Idempotency-Key and body were seen before: the original task. */
   | { kind: 'replayed'; task: TaskRecord }
-  | { kind: 'conflict' };
+  | { kind: 'conflict' }
+  /** `maxPending` tasks of the same engine were already PENDING: nothing was written. */
+  | { kind: 'queue-full' };
 
 export interface ListTasksOptions {
   endpointId: string;
@@ -72,8 +74,12 @@ export interface ListTasksOptions {
 }
 
 export interface TaskStore {
-  /** Writes the task (PENDING) and, when given, its idempotency record in one transaction. */
-  create(task: NewTask, idempotency?: IdempotencyClaim): Promise<CreateTaskResult>;
+  /**
+   * Writes the task (PENDING) and, when given, its idempotency record in one transaction, unless
+   * `maxPending` (when given) tasks of its engine are PENDING already, counted in the same
+   * transaction so that concurrent submits cannot overshoot. A replay is answered even when full.
+   */
+  create(task: NewTask, idempotency?: IdempotencyClaim, maxPending?: number): Promise<CreateTaskResult>;
   get(id: string): Promise<TaskRecord | null>;
   /** Newest first; ties broken by id so paging is stable. */
   list(options: ListTasksOptions): Promise<TaskRecord[]>;

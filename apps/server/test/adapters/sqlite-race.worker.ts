@@ -52,7 +52,7 @@ port.once('message', async () => {
           { keyId: 'key', endpointId: 'ep', key: 'same-key', fingerprint: 'f', expiresAt: now + 60_000 },
         );
         kinds.push(result.kind);
-        if (result.kind !== 'conflict') taskIds.push(result.task.id);
+        if ('task' in result) taskIds.push(result.task.id);
       }
       port.postMessage({ kinds, taskIds });
     }

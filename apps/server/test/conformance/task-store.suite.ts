@@ -120,7 +120,7 @@ export function taskStoreSuite(name: string, factory: StoreFactory): void {
         );
         const created = results.filter((r) => r.kind === 'created');
         expect(created).toHaveLength(1);
-        const ids = new Set(results.map((r) => (r.kind === 'conflict' ? null : r.task.id)));
+        const ids = new Set(results.map((r) => ('task' in r ? r.task.id : null)));
         expect(ids.size).toBe(1);
         expect(await fx.store.list({ endpointId: ENDPOINT, limit: 100 })).toHaveLength(1);
       });
@@ -135,6 +135,31 @@ export function taskStoreSuite(name: string, factory: StoreFactory): void {
         expect(replay.kind === 'replayed' && replay.task.id).toBe(kept.id);
         const fresh = await fx.store.create(newTask({ createdAt: T0 + 150 }), idempotency({ key: 'old' }));
         expect(fresh.kind).toBe('created');
+      });
+    });
+
+    describe('admission (maxPending)', () => {
+      it('refuses a task once maxPending of its engine are PENDING, and counts only that engine', async () => {
+        for (let i = 0; i < 3; i++) expect((await fx.store.create(newTask(), undefined, 3)).kind).toBe('created');
+        expect((await fx.store.create(newTask(), undefined, 3)).kind).toBe('queue-full');
+        expect((await fx.store.create(newTask({ engine: 'other' }), undefined, 3)).kind).toBe('created');
+        expect(await fx.store.list({ endpointId: ENDPOINT, limit: 100 })).toHaveLength(4);
+      });
+
+      it('counts only PENDING tasks: a claimed one frees a place', async () => {
+        for (let i = 0; i < 2; i++) await fx.store.create(newTask(), undefined, 2);
+        expect((await fx.store.create(newTask(), undefined, 2)).kind).toBe('queue-full');
+        expect(await claim(T0)).not.toBeNull();
+        expect((await fx.store.create(newTask(), undefined, 2)).kind).toBe('created');
+      });
+
+      it('never overshoots under concurrent submits, and still replays an idempotent submit when full', async () => {
+        const first = await fx.store.create(newTask(), idempotency(), 5);
+        const results = await Promise.all(Array.from({ length: 20 }, () => fx.store.create(newTask(), undefined, 5)));
+        expect(results.filter((r) => r.kind === 'created')).toHaveLength(4);
+        expect(await fx.store.list({ endpointId: ENDPOINT, limit: 100 })).toHaveLength(5);
+        const replay = await fx.store.create(newTask(), idempotency(), 5);
+        expect(replay.kind === 'replayed' && replay.task.id).toBe('task' in first && first.task.id);
       });
     });
 

@@ -19,7 +19,7 @@ export function createSqliteTaskStore(handle: SqliteHandle): TaskStore {
   const { db } = handle;
 
   return {
-    create(task: NewTask, idempotency?: IdempotencyClaim): Promise<CreateTaskResult> {
+    create(task: NewTask, idempotency?: IdempotencyClaim, maxPending?: number): Promise<CreateTaskResult> {
       // BEGIN IMMEDIATE serialises creates, so two requests with one key cannot both miss the
       // lookup; the primary key on idempotency would refuse the second insert regardless.
       return db.transaction().execute(async (trx): Promise<CreateTaskResult> => {
@@ -42,6 +42,18 @@ export function createSqliteTaskStore(handle: SqliteHandle): TaskStore {
             if (original) return { kind: 'replayed', task: taskFromRow(original) };
           }
         }
+        // Walks at most maxPending entries of the claim index, whatever the backlog.
+        const full =
+          maxPending !== undefined &&
+          (await trx
+            .selectFrom('tasks')
+            .select('id')
+            .where('status', '=', 'PENDING')
+            .where('engine', '=', task.engine)
+            .limit(1)
+            .offset(maxPending - 1)
+            .executeTakeFirst());
+        if (full) return { kind: 'queue-full' };
         const row = rowFromNewTask(task);
         await trx.insertInto('tasks').values(row).execute();
         if (idempotency) {

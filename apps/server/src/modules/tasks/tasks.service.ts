@@ -34,9 +34,14 @@ export interface TasksServiceDeps {
   taskTimeoutMs: number;
   maxAttempts: number;
   idempotencyTtlMs: number;
+  /** Admission control: PENDING tasks of one engine beyond which submits are refused; 0: no cap. */
+  maxPendingPerEngine: number;
   /** Tells local workers to stop a task that was just finished from outside (cancel). */
   onFinished(taskId: string): void;
 }
+
+/** Seconds a refused client is asked to wait: long enough for some of the backlog to clear. */
+const QUEUE_FULL_RETRY_AFTER_S = 10;
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -100,7 +105,16 @@ export function createTasksService(deps: TasksServiceDeps) {
               fingerprint,
               expiresAt: now + deps.idempotencyTtlMs,
             },
+        deps.maxPendingPerEngine || undefined,
       );
+      if (result.kind === 'queue-full') {
+        // Refused now rather than accepted and left to end as TIMEOUT at its deadline.
+        throw new ApiError(
+          'QUEUE_FULL',
+          `${deps.maxPendingPerEngine} tasks are already waiting for this endpoint's engine; submit again later`,
+          { retryAfter: QUEUE_FULL_RETRY_AFTER_S },
+        );
+      }
       if (result.kind === 'conflict') {
         throw new ApiError(
           'IDEMPOTENCY_CONFLICT',
