@@ -103,17 +103,29 @@ describe('accepted sources', () => {
 });
 
 describe('limits while downloading', () => {
-  it('a slow trickle is stopped by the total deadline', async () => {
+  it('a slow trickle is stopped by the total deadline, and not retried', async () => {
     const started = Date.now();
     const error = await engineFailure(
-      fetchFrom('/trickle.png', 'image', { fetchTimeoutMs: 800, fetchIdleTimeoutMs: 500 }),
+      fetchFrom('/trickle.png', 'image', { fetchTimeoutMs: 800, fetchIdleTimeoutMs: 500, fetchMinBytesPerSecond: 0 }),
     );
     const elapsed = Date.now() - started;
     expect(error.code).toBe('SOURCE_FETCH_FAILED');
-    expect(error.retryable).toBe(true);
+    expect(error.retryable).toBe(false);
     expect(error.message).toMatch(/did not finish within 1 s/);
     expect(elapsed).toBeGreaterThanOrEqual(750);
     expect(elapsed).toBeLessThan(5000); // far below the endless trickle: the deadline fired
+    await expectNoLeftovers();
+  });
+
+  it('a trickle below the minimum throughput is stopped once the window has passed, and not retried', async () => {
+    const started = Date.now();
+    const error = await engineFailure(
+      fetchFrom('/trickle.png', 'image', { fetchThroughputWindowMs: 300, fetchMinBytesPerSecond: 1024 }),
+    );
+    expect(error.code).toBe('SOURCE_FETCH_FAILED');
+    expect(error.message).toMatch(/slower than 1 KiB\/s/);
+    expect(error.retryable).toBe(false);
+    expect(Date.now() - started).toBeLessThan(3000); // the 120 s deadline did not have to fire
     await expectNoLeftovers();
   });
 

@@ -53,6 +53,14 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+export function sourceTooSlow(minBytesPerSecond: number): EngineError {
+  return new EngineError(
+    'SOURCE_FETCH_FAILED',
+    `cannot fetch the source: it sent data slower than ${formatBytes(minBytesPerSecond)}/s`,
+    { retryable: false },
+  );
+}
+
 export function sourceTooLarge(kind: SourceKind, maxBytes: number): EngineError {
   return new EngineError('SOURCE_TOO_LARGE', `the source ${kind} is larger than ${formatBytes(maxBytes)}`, {
     retryable: false,
@@ -65,7 +73,8 @@ const failed = (reason: string, retryable: boolean, cause: unknown) =>
 export function classifyFetchError(error: unknown, context: FetchErrorContext): Error {
   if (error instanceof EngineError) return error;
   if (context.deadline.aborted) {
-    return failed(`the download did not finish within ${Math.round(context.timeoutMs / 1000)} s`, true, error);
+    // Not retried: a source this slow is as slow the next time, and each try holds a worker.
+    return failed(`the download did not finish within ${Math.round(context.timeoutMs / 1000)} s`, false, error);
   }
   const codes = codesOf(error);
   if (codes.includes(ADDRESS_REFUSED)) {

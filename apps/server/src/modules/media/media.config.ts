@@ -41,6 +41,12 @@ export const MediaConfigSchema = z.strictObject({
   /** Longest wait for response headers and longest silence between body chunks. */
   fetchIdleTimeoutMs: integer(15_000, 1, 600_000),
   fetchConnectTimeoutMs: integer(10_000, 1, 600_000),
+  /**
+   * Slowest average a download may keep once `fetchThroughputWindowMs` has passed; a trickle
+   * would otherwise hold a worker until the total deadline. 0 turns the check off.
+   */
+  fetchMinBytesPerSecond: integer(32 * 1024, 0, 1024 * MiB),
+  fetchThroughputWindowMs: integer(5_000, 1, 600_000),
   fetchMaxRedirects: integer(5, 0, 20),
   imageMaxBytes: integer(20 * MiB, 1, 1024 * MiB),
   imageMaxSide: integer(4096, 16, 16_384),
@@ -69,6 +75,8 @@ export const MEDIA_ENV = {
   fetchTimeoutMs: 'VIDFORGE_FETCH_TIMEOUT_MS',
   fetchIdleTimeoutMs: 'VIDFORGE_FETCH_IDLE_TIMEOUT_MS',
   fetchConnectTimeoutMs: 'VIDFORGE_FETCH_CONNECT_TIMEOUT_MS',
+  fetchMinBytesPerSecond: 'VIDFORGE_FETCH_MIN_BYTES_PER_SECOND',
+  fetchThroughputWindowMs: 'VIDFORGE_FETCH_THROUGHPUT_WINDOW_MS',
   fetchMaxRedirects: 'VIDFORGE_FETCH_MAX_REDIRECTS',
   imageMaxBytes: 'VIDFORGE_IMAGE_MAX_BYTES',
   imageMaxSide: 'VIDFORGE_IMAGE_MAX_SIDE',

@@ -92,9 +92,17 @@ export function createSafeFetcher(options: SafeFetcherOptions): SourceFetcher {
             throw sourceTooLarge(kind, maxBytes);
           }
           phase = 'body';
-          return await receiveSource(response.body, { dir, partPath, kind, maxBytes, config, signal }, () => {
-            phase = 'inspect';
-          });
+          const throughput = {
+            minBytesPerSecond: config.fetchMinBytesPerSecond,
+            windowMs: config.fetchThroughputWindowMs,
+          };
+          return await receiveSource(
+            response.body,
+            { dir, partPath, kind, maxBytes, config, signal, throughput },
+            () => {
+              phase = 'inspect';
+            },
+          );
         }
       } catch (error) {
         await rm(partPath, { force: true });

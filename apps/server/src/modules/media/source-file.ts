@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineError, type LocalSource, type SourceKind } from '../../engines/engine.ts';
-import { sourceTooLarge } from './fetch-errors.ts';
+import { sourceTooLarge, sourceTooSlow } from './fetch-errors.ts';
 import type { MediaConfig } from './media.config.ts';
 import { inspectMedia } from './media-inspect.ts';
 import type { MediaDescription } from './media-probe.ts';
@@ -23,6 +23,8 @@ export interface ReceiveOptions {
   maxBytes: number;
   config: MediaConfig;
   signal: AbortSignal;
+  /** Fail a download whose average rate falls below this once the window has passed (remote sources). */
+  throughput?: { minBytesPerSecond: number; windowMs: number };
 }
 
 /** A checked file, with what the inspection's probe found in it. */
@@ -39,7 +41,7 @@ export async function receiveSource(
   onInspect?: () => void,
 ): Promise<ReceivedMedia> {
   const { dir, partPath, kind } = options;
-  const downloaded = await download(body, partPath, kind, options.maxBytes);
+  const downloaded = await download(body, partPath, kind, options.maxBytes, options.throughput);
   onInspect?.();
   const path = join(dir, `source-${randomUUID()}.${downloaded.type.extension}`);
   await rename(partPath, path);
@@ -68,8 +70,10 @@ async function download(
   path: string,
   kind: SourceKind,
   maxBytes: number,
+  throughput: ReceiveOptions['throughput'],
 ): Promise<{ type: MediaType; size: number }> {
   const file = await open(path, 'wx');
+  const started = performance.now();
   let size = 0;
   let head: Uint8Array = new Uint8Array(0);
   let type: MediaType | null = null;
@@ -77,6 +81,12 @@ async function download(
     for await (const chunk of body) {
       size += chunk.byteLength;
       if (size > maxBytes) throw sourceTooLarge(kind, maxBytes);
+      if (throughput && throughput.minBytesPerSecond > 0) {
+        const elapsedMs = performance.now() - started;
+        if (elapsedMs > throughput.windowMs && (size * 1000) / elapsedMs < throughput.minBytesPerSecond) {
+          throw sourceTooSlow(throughput.minBytesPerSecond);
+        }
+      }
       if (!type && head.length < SNIFF_BYTES) {
         head = concat(head, chunk.subarray(0, SNIFF_BYTES - head.length));
         if (head.length >= SNIFF_BYTES) type = acceptType(head, kind);
