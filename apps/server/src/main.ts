@@ -32,6 +32,7 @@ import { createTasksService } from './modules/tasks/tasks.service.ts';
 import { createFaultContainment } from './modules/workers/fault-containment.ts';
 import { createRetryPolicy } from './modules/workers/retry-policy.ts';
 import { createTaskRunner } from './modules/workers/task-runner.ts';
+import { isProcessRunning, workerIdPrefixOf, workerIdsOf } from './modules/workers/worker-identity.ts';
 import { createWorkerPool } from './modules/workers/worker-pool.ts';
 import { type Clock, systemClock } from './ports/clock.ts';
 
@@ -66,6 +67,9 @@ export async function startServer(
   const ffmpeg = await checkFfmpeg(config.media);
   const storage = openSqliteAdapters({ file: join(dataDir, 'vidforge.db'), synchronous: config.sqliteSynchronous });
   const { tasks: store, queue, access } = storage;
+  const host = hostname();
+  const identity = await storage.slots.claim(host, process.pid, isProcessRunning, clock.now());
+  const workerIdPrefix = workerIdPrefixOf(host, identity.slot);
   const blobs = createFsBlobStore(join(dataDir, 'media'));
 
   const engines = new EngineRegistry().register(createPreviewEngine({ ffmpeg, media: config.media }));
@@ -112,7 +116,7 @@ export async function startServer(
     concurrency: config.workers,
     leaseMs: config.leaseMs,
     pollIntervalMs: config.pollIntervalMs,
-    workerIdPrefix: `local:${hostname()}:${process.pid}`,
+    workerIdPrefix,
     log,
   });
   const sources = createTaskSources({
@@ -203,6 +207,14 @@ export async function startServer(
     onFinished,
     log,
   });
+  if (identity.predecessorPid !== null) {
+    const reclaimed = await reaper.reclaim(workerIdsOf(workerIdPrefix));
+    if (reclaimed > 0)
+      log.info(
+        { reclaimed, predecessorPid: identity.predecessorPid },
+        'took back the tasks a killed predecessor was running',
+      );
+  }
   await reaper.tick();
   const stopReaper = reaper.start(config.reaperIntervalMs);
   workers.start();
@@ -234,6 +246,7 @@ export async function startServer(
         const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
         await app.close();
         clearTimeout(force);
+        await storage.slots.release(host, identity.slot, process.pid);
         await storage.close();
       })();
       return stopping;

@@ -5,6 +5,9 @@
 import { z } from 'zod';
 import { MediaConfigSchema } from '../modules/media/media.config.ts';
 
+/** In-process workers of one server at most. */
+export const MAX_WORKERS = 64;
+
 const ms = (def: number) => z.number().int().positive().default(def);
 
 export const ServerConfigSchema = z.strictObject({
@@ -25,7 +28,7 @@ export const ServerConfigSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]{16,200}$/, 'must be 16..200 characters of A-Z a-z 0-9 _ -')
     .optional()
     .describe('Access key to create on first run instead of a random one'),
-  workers: z.number().int().min(0).max(64).default(2).describe('In-process workers; 0 runs none'),
+  workers: z.number().int().min(0).max(MAX_WORKERS).default(2).describe('In-process workers; 0 runs none'),
   taskTimeoutMs: ms(15 * 60_000).describe('A task not finished by then FAILs with TIMEOUT'),
   maxAttempts: z.number().int().min(1).max(20).default(3),
   leaseMs: ms(30_000).describe('Lease length; heartbeats every third of it'),

@@ -85,4 +85,50 @@ describe('crash recovery', () => {
     const files = await readdir(join(dir.path, 'media', 'results'));
     expect(files.filter((f) => f.endsWith('.mp4')).sort()).toEqual(statuses.map((t) => `${t.id}.mp4`).sort());
   });
+
+  it("a restarted server takes back its killed predecessor's running tasks at once, not after the lease", async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const { endpointPath, key } = prepareTestAccess(dir.path);
+    // A lease far longer than this test may take: only the reclaim at start can restart the task.
+    const env = { VIDFORGE_DATA_DIR: dir.path, VIDFORGE_LEASE_MS: '120000', VIDFORGE_WORKERS: '1' };
+    const call = async (url: string, path: string, body?: unknown) => {
+      const response = await fetch(`${url}/v1/ai/${endpointPath}/video/${path}`, {
+        method: body ? 'POST' : 'GET',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return (await response.json()) as Record<string, any>;
+    };
+    const first = await spawnServer(env);
+    const { taskId } = await call(first.url, 'generate', { prompt: 'test: steps=20 stepMs=100' });
+    for (let i = 0; (await call(first.url, `tasks/${taskId}`)).status !== 'IN_PROGRESS'; i++) {
+      expect(i, 'the task never started').toBeLessThan(200);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    const second = await spawnServer(env);
+    try {
+      let task = await call(second.url, `tasks/${taskId}`);
+      for (let i = 0; task.status !== 'SUCCESS'; i++) {
+        expect(i, `still ${task.status} long before the 120 s lease could expire`).toBeLessThan(300);
+        await new Promise((r) => setTimeout(r, 50));
+        task = await call(second.url, `tasks/${taskId}`);
+      }
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+    const db = new DatabaseSync(join(dir.path, 'vidforge.db'), { readOnly: true });
+    const attempts = db
+      .prepare('SELECT attempt, outcome, error_message FROM task_attempts WHERE task_id = ? ORDER BY attempt')
+      .all(taskId) as { attempt: number; outcome: string; error_message: string | null }[];
+    db.close();
+    expect(attempts.map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, 'retry'],
+      [2, 'succeeded'],
+    ]);
+  });
 });

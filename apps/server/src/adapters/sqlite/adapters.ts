@@ -3,11 +3,13 @@ import type { AccessStore } from '../../ports/access-store.ts';
 import type { RunnerStore } from '../../ports/runner-store.ts';
 import type { TaskStore } from '../../ports/task-store.ts';
 import type { WorkQueue } from '../../ports/work-queue.ts';
+import type { WorkerSlots } from '../../ports/worker-slots.ts';
 import { createSqliteAccessStore } from './access-store.ts';
 import { type OpenSqliteOptions, openSqlite, type SqliteHandle } from './open.ts';
 import { createSqliteRunnerStore } from './runner-store.ts';
 import { createSqliteTaskStore } from './task-store.ts';
 import { createSqliteWorkQueue } from './work-queue.ts';
+import { createSqliteWorkerSlots } from './worker-slots.ts';
 
 export interface SqliteAdapters {
   handle: SqliteHandle;
@@ -15,6 +17,7 @@ export interface SqliteAdapters {
   queue: WorkQueue;
   access: AccessStore;
   runners: RunnerStore;
+  slots: WorkerSlots;
   close(): Promise<void>;
 }
 
@@ -26,6 +29,7 @@ export function openSqliteAdapters(options: OpenSqliteOptions): SqliteAdapters {
     queue: createSqliteWorkQueue(handle),
     access: createSqliteAccessStore(handle),
     runners: createSqliteRunnerStore(handle),
+    slots: createSqliteWorkerSlots(handle),
     close: () => handle.close(),
   };
 }

@@ -106,6 +106,13 @@ export interface IdempotencyTable {
   expires_at: number;
 }
 
+export interface WorkerSlotsTable {
+  host: string;
+  slot: number;
+  pid: number;
+  claimed_at: number;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -120,5 +127,6 @@ export interface SqliteSchema {
   task_attempts: TaskAttemptsTable;
   idempotency: IdempotencyTable;
   runners: RunnersTable;
+  worker_slots: WorkerSlotsTable;
   schema_migrations: SchemaMigrationsTable;
 }

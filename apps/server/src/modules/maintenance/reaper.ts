@@ -6,7 +6,7 @@
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { TaskStore } from '../../ports/task-store.ts';
-import type { WorkQueue } from '../../ports/work-queue.ts';
+import type { Lease, WorkQueue } from '../../ports/work-queue.ts';
 import type { RetryPolicy } from '../workers/retry-policy.ts';
 
 export interface ReaperDeps {
@@ -37,20 +37,25 @@ export function createReaper(deps: ReaperDeps) {
     return count;
   }
 
+  /** A lease whose worker is gone: retried with backoff, or FAILed after the last attempt. */
+  async function settleAbandoned(lease: Lease, maxAttempts: number, message: string): Promise<boolean> {
+    const now = clock.now();
+    const error = { code: 'ENGINE_FAILED' as const, message };
+    const decision = deps.retry.decide(lease.attempt, maxAttempts, { retryable: true });
+    const written = decision.retry
+      ? await queue.retry(lease, error, now + decision.delayMs, now)
+      : await queue.fail(lease, { ...error, message: `${message} (${lease.attempt} attempts)` }, now);
+    if (written) {
+      deps.onFinished(lease.taskId);
+      log.info({ taskId: lease.taskId, attempt: lease.attempt, retry: decision.retry }, 'abandoned lease settled');
+    }
+    return written;
+  }
+
   async function reapLeases(): Promise<number> {
     let count = 0;
     for (const lease of await queue.expired(clock.now(), BATCH)) {
-      const now = clock.now();
-      const error = { code: 'ENGINE_FAILED' as const, message: 'The worker running the task stopped responding' };
-      const decision = deps.retry.decide(lease.attempt, lease.maxAttempts, { retryable: true });
-      const written = decision.retry
-        ? await queue.retry(lease, error, now + decision.delayMs, now)
-        : await queue.fail(lease, { ...error, message: `${error.message} (${lease.attempt} attempts)` }, now);
-      if (written) {
-        deps.onFinished(lease.taskId);
-        log.info({ taskId: lease.taskId, attempt: lease.attempt, retry: decision.retry }, 'expired lease reaped');
-        count++;
-      }
+      if (await settleAbandoned(lease, lease.maxAttempts, 'The worker running the task stopped responding')) count++;
     }
     if (count > 0) queue.notify();
     return count;
@@ -67,6 +72,21 @@ export function createReaper(deps: ReaperDeps) {
   }
 
   return {
+    /**
+     * Settles at once the leases still held by workers known to be gone: those of the process this
+     * one succeeds after it was killed, instead of waiting for their expiry.
+     */
+    async reclaim(workerIds: readonly string[]): Promise<number> {
+      let count = 0;
+      for (const lease of await queue.openLeases(workerIds)) {
+        const task = await store.get(lease.taskId);
+        const message = 'The server process running the task stopped before it finished';
+        if (task && (await settleAbandoned(lease, task.maxAttempts, message))) count++;
+      }
+      if (count > 0) queue.notify();
+      return count;
+    },
+
     /** One pass of every job; returns what it did (tests call this directly). */
     async tick() {
       return {

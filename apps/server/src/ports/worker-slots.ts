@@ -1,0 +1,17 @@
+/**
+ * Stable identities for server processes on one host. A process claims the lowest slot that is
+ * free, or whose holder on this host is no longer running: then it is that holder's successor and
+ * may take back the leases the holder's workers left open when it died.
+ */
+export interface SlotClaim {
+  slot: number;
+  /** The pid of the dead process this one succeeds; null for a slot that was free. */
+  predecessorPid: number | null;
+}
+
+export interface WorkerSlots {
+  /** One transaction: concurrent starts on the same host never share a slot. */
+  claim(host: string, pid: number, isRunning: (pid: number) => boolean, now: number): Promise<SlotClaim>;
+  /** Gives the slot up (clean shutdown), if this pid still holds it. */
+  release(host: string, slot: number, pid: number): Promise<void>;
+}
