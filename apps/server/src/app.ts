@@ -24,6 +24,7 @@ import { registerRunnerRoutes } from './modules/runners/runners.routes.ts';
 import type { TaskSources } from './modules/runners/task-sources.ts';
 import { registerTaskRoutes } from './modules/tasks/tasks.routes.ts';
 import type { TasksService } from './modules/tasks/tasks.service.ts';
+import { StorageUnavailableError } from './ports/storage-errors.ts';
 
 export interface AppDeps extends MediaRoutesDeps {
   auth: AuthService;
@@ -100,8 +101,9 @@ export function buildApp(deps: AppDeps): App {
     try {
       await deps.ping();
       return { status: 'ready' };
-    } catch {
-      return sendError(reply, new ApiError('SERVICE_UNAVAILABLE', 'The database is not reachable', { retryAfter: 5 }));
+    } catch (error) {
+      const reason = error instanceof StorageUnavailableError ? error.message : 'The database is not reachable';
+      return sendError(reply, new ApiError('SERVICE_UNAVAILABLE', `Not ready. ${reason}`, { retryAfter: 5 }));
     }
   });
   const openapi = JSON.stringify(buildOpenApiDocument());

@@ -35,6 +35,7 @@ import { createTaskRunner } from './modules/workers/task-runner.ts';
 import { isProcessRunning, workerIdPrefixOf, workerIdsOf } from './modules/workers/worker-identity.ts';
 import { createWorkerPool } from './modules/workers/worker-pool.ts';
 import { type Clock, systemClock } from './ports/clock.ts';
+import { StorageUnavailableError } from './ports/storage-errors.ts';
 
 export interface RunningServer {
   app: App['app'];
@@ -65,7 +66,11 @@ export async function startServer(
   await mkdir(join(dataDir, 'work'), { recursive: true });
 
   const ffmpeg = await checkFfmpeg(config.media);
-  const storage = openSqliteAdapters({ file: join(dataDir, 'vidforge.db'), synchronous: config.sqliteSynchronous });
+  const storage = openSqliteAdapters({
+    file: join(dataDir, 'vidforge.db'),
+    synchronous: config.sqliteSynchronous,
+    busyTimeoutMs: config.sqliteBusyTimeoutMs,
+  });
   const { tasks: store, queue, access } = storage;
   const host = hostname();
   const identity = await storage.slots.claim(host, process.pid, isProcessRunning, clock.now());
@@ -188,8 +193,13 @@ export async function startServer(
       keepAliveTimeoutMs: config.keepAliveTimeoutMs,
       maxConnections: connectionCap(config.maxConnections, log),
     },
+    // Readiness is a real write, and the file must still be the one opened: a read-only, full,
+    // locked, deleted or replaced database makes the server unready.
     ping: async () => {
-      await access.countEndpoints();
+      storage.handle.checkFile();
+      if (!(await storage.slots.touch(host, identity.slot, process.pid, clock.now()))) {
+        throw new StorageUnavailableError('Storage unavailable: this server no longer holds its slot in the database');
+      }
     },
     logger: log.child({ component: 'http' }),
     runners,

@@ -67,6 +67,7 @@ export const ServerConfigSchema = z.strictObject({
     .default(100)
     .describe('Submits beyond this many PENDING tasks of one engine get 503 QUEUE_FULL; 0: no cap'),
   sqliteSynchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  sqliteBusyTimeoutMs: ms(5_000).describe("Longest wait for another process's database lock before 503"),
   signingSecret: z.string().min(32).optional().describe('HMAC secret for media URLs; generated into dataDir if unset'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   console: z.boolean().default(true).describe('Serves the web console at /'),

@@ -5,6 +5,7 @@
  */
 import type { ErrorBody } from '@vidforge/contract';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { StorageUnavailableError } from '../ports/storage-errors.ts';
 import { ApiError } from './api-error.ts';
 
 function fromFastify(error: FastifyError): ApiError | null {
@@ -55,6 +56,14 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const apiError = error instanceof ApiError ? error : fromFastify(error);
     if (apiError) return sendError(reply, apiError);
+    if (error instanceof StorageUnavailableError) {
+      // Nothing is wrong with the request: it may succeed once the storage is back.
+      request.log.warn({ err: error }, 'storage unavailable');
+      return sendError(
+        reply,
+        new ApiError('SERVICE_UNAVAILABLE', 'The storage is unavailable right now; try again later', { retryAfter: 2 }),
+      );
+    }
     request.log.error({ err: error }, 'unhandled error');
     return sendError(reply, new ApiError('INTERNAL_ERROR', 'Internal server error'));
   });

@@ -12,6 +12,11 @@ export interface SlotClaim {
 export interface WorkerSlots {
   /** One transaction: concurrent starts on the same host never share a slot. */
   claim(host: string, pid: number, isRunning: (pid: number) => boolean, now: number): Promise<SlotClaim>;
+  /**
+   * A real write (readiness): records that the holder is alive. False when this pid no longer
+   * holds the slot, e.g. because the database was replaced by another file.
+   */
+  touch(host: string, slot: number, pid: number, now: number): Promise<boolean>;
   /** Gives the slot up (clean shutdown), if this pid still holds it. */
   release(host: string, slot: number, pid: number): Promise<void>;
 }

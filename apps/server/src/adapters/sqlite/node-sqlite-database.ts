@@ -61,6 +61,11 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     return statement;
   }
 
+  /** Whether a transaction is open (SQLite may have rolled one back by itself). */
+  get inTransaction(): boolean {
+    return this.#database.isTransaction;
+  }
+
   /** Number of prepared statements held; exposed for tests of the cache. */
   get cachedStatements(): number {
     return this.#statements.size;

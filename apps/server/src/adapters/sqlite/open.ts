@@ -1,9 +1,10 @@
 /** Opens the embedded database: node:sqlite under Kysely, WAL, migrated to the current schema. */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, realpathSync } from 'node:fs';
+import { mkdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely } from 'kysely';
+import { StorageUnavailableError } from '../../ports/storage-errors.ts';
 import { ImmediateSqliteDialect } from './dialect.ts';
 import { useFileLock } from './file-lock.ts';
 import { migrate } from './migrate.ts';
@@ -22,7 +23,7 @@ export interface OpenSqliteOptions {
   /** Path of the database file; its directory is created when missing. ':memory:' for tests only. */
   file: string;
   synchronous?: SqliteSynchronous;
-  /** How long a write waits for another process's write lock before SQLITE_BUSY. */
+  /** How long a statement waits, in all, for another process's lock before the storage counts as unavailable. */
   busyTimeoutMs?: number;
   /** Overrides the migration list (tests of the migration runner only). */
   migrations?: readonly Migration[];
@@ -31,6 +32,8 @@ export interface OpenSqliteOptions {
 export interface SqliteHandle {
   readonly db: Kysely<SqliteSchema>;
   readonly file: string;
+  /** Throws StorageUnavailableError when the file at `file` is no longer the database opened. */
+  checkFile(): void;
   /** Prepared statements currently cached (for tests and diagnostics). */
   cachedStatements(): number;
   close(): Promise<void>;
@@ -64,6 +67,9 @@ export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
     raw.exec(`PRAGMA synchronous = ${synchronous}`);
     raw.exec('PRAGMA foreign_keys = ON');
     migrate(raw, options.migrations ?? MIGRATIONS);
+    // From here on the dialect waits for other processes' locks on timers (see dialect.ts): the
+    // synchronous busy wait above is for boot only.
+    raw.exec('PRAGMA busy_timeout = 0');
   } catch (error) {
     raw.close();
     throw error;
@@ -71,12 +77,16 @@ export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
 
   const database = new NodeSqliteDatabase(raw);
   const fileLock = useFileLock(inMemory ? `:memory:${randomUUID()}` : realpathSync(options.file));
-  const db = new Kysely<SqliteSchema>({ dialect: new ImmediateSqliteDialect({ database, lock: fileLock.lock }) });
+  const guard = { busyTimeoutMs, checkFile: inMemory ? () => {} : fileIdentityCheck(options.file) };
+  const db = new Kysely<SqliteSchema>({
+    dialect: new ImmediateSqliteDialect({ database, lock: fileLock.lock, guard }),
+  });
 
   let closing: Promise<void> | undefined;
   return {
     db,
     file: options.file,
+    checkFile: guard.checkFile,
     cachedStatements: () => database.cachedStatements,
     close() {
       closing ??= (async () => {
@@ -90,5 +100,24 @@ export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * A database file deleted or replaced under a running server still takes writes (into the old,
+ * unlinked inode) and loses them at the next start: compare the path's inode with the one opened.
+ */
+function fileIdentityCheck(file: string): () => void {
+  const opened = statSync(file);
+  return () => {
+    let now: ReturnType<typeof statSync>;
+    try {
+      now = statSync(file);
+    } catch {
+      throw new StorageUnavailableError('Storage unavailable: the database file was deleted');
+    }
+    if (now.ino !== opened.ino || now.dev !== opened.dev) {
+      throw new StorageUnavailableError('Storage unavailable: the database file was replaced');
+    }
   };
 }

@@ -111,6 +111,7 @@ export interface WorkerSlotsTable {
   slot: number;
   pid: number;
   claimed_at: number;
+  seen_at: number;
 }
 
 export interface SchemaMigrationsTable {

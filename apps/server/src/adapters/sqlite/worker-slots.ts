@@ -17,7 +17,7 @@ export function createSqliteWorkerSlots(handle: SqliteHandle): WorkerSlots {
         if (dead) {
           await trx
             .updateTable('worker_slots')
-            .set({ pid, claimed_at: now })
+            .set({ pid, claimed_at: now, seen_at: now })
             .where('host', '=', host)
             .where('slot', '=', dead.slot)
             .execute();
@@ -25,9 +25,20 @@ export function createSqliteWorkerSlots(handle: SqliteHandle): WorkerSlots {
         }
         let slot = 0;
         while (held.some((row) => row.slot === slot)) slot++;
-        await trx.insertInto('worker_slots').values({ host, slot, pid, claimed_at: now }).execute();
+        await trx.insertInto('worker_slots').values({ host, slot, pid, claimed_at: now, seen_at: now }).execute();
         return { slot, predecessorPid: null };
       });
+    },
+
+    async touch(host, slot, pid, now): Promise<boolean> {
+      const result = await db
+        .updateTable('worker_slots')
+        .set({ seen_at: now })
+        .where('host', '=', host)
+        .where('slot', '=', slot)
+        .where('pid', '=', pid)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
 
     async release(host, slot, pid): Promise<void> {

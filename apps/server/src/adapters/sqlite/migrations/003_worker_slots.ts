@@ -9,6 +9,8 @@ const STATEMENTS = [
     slot INTEGER NOT NULL CHECK (slot >= 0),
     pid INTEGER NOT NULL,
     claimed_at INTEGER NOT NULL,
+    -- Written by every readiness probe: proof that the database still takes this server's writes.
+    seen_at INTEGER NOT NULL,
     PRIMARY KEY (host, slot)
   ) STRICT`,
 ];
