@@ -24,6 +24,7 @@ import { registerRunnerRoutes } from './modules/runners/runners.routes.ts';
 import type { TaskSources } from './modules/runners/task-sources.ts';
 import { registerTaskRoutes } from './modules/tasks/tasks.routes.ts';
 import type { TasksService } from './modules/tasks/tasks.service.ts';
+import type { FaultContainment } from './modules/workers/fault-containment.ts';
 import { StorageUnavailableError } from './ports/storage-errors.ts';
 
 export interface AppDeps extends MediaRoutesDeps {
@@ -37,6 +38,8 @@ export interface AppDeps extends MediaRoutesDeps {
   /** The runner protocol (docs/runner-protocol.md). */
   runners: RunnerService;
   sources: TaskSources;
+  /** Contains a fault while handling one request to that request (absent in unit tests). */
+  faults?: Pick<FaultContainment, 'runRequest'>;
   /** The web console's files, served at `/`; absent: no console. */
   console?: ConsoleBundle;
 }
@@ -83,6 +86,17 @@ export function buildApp(deps: AppDeps): App {
     ...serverOptionsFor(deps.limits),
     clientErrorHandler: onClientError,
   });
+  const { faults } = deps;
+  if (faults) {
+    // First hook: everything after it, handler included, runs in the request's fault scope.
+    app.addHook('onRequest', (request, reply, done) => {
+      const onFault = () => {
+        if (reply.sent) reply.raw.destroy();
+        else sendError(reply, new ApiError('INTERNAL_ERROR', 'Internal server error'));
+      };
+      faults.runRequest(request.id, onFault, done);
+    });
+  }
   installHttpLimits(app, deps.limits);
   // Only JSON is accepted: a text/plain body is 415, not a string that fails validation as 400.
   app.removeContentTypeParser('text/plain');

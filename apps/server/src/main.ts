@@ -204,6 +204,7 @@ export async function startServer(
     logger: log.child({ component: 'http' }),
     runners,
     sources,
+    faults,
     console: config.console ? await loadConsoleBundle() : undefined,
   });
 

@@ -57,7 +57,7 @@ describe('storage trouble', () => {
       );
     }
     expect(error?.message).toMatch(/full/);
-    expect(String((error?.cause as Error).message)).toMatch(/full/);
+    expect(String((error?.cause as Error | undefined)?.message)).toMatch(/full/);
   });
 
   it('a read-only database', async () => {

@@ -7,14 +7,14 @@
  * AsyncLocalStorage scope. A callback runs in the async context in which its resource (socket,
  * timer, child process) was created, so `uncaughtException` sees the scope of the task that made
  * it: that task's work is stopped and the task fails, once, without a retry that would hit the same
- * fault again, and the process goes on serving everyone else. An exception outside every scope is a
- * fault of the server itself and still ends the process (the caller decides; see `vidforge serve`).
+ * fault again, and the process goes on serving everyone else. HTTP requests get a scope too: a fault
+ * while handling one fails that request. An exception outside every scope is a fault of the server
+ * itself and still ends the process (the caller decides; see `vidforge serve`).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EngineError } from '../../engines/engine.ts';
 
 interface FaultScope {
-  taskId: string;
   fault(error: unknown): void;
 }
 
@@ -45,12 +45,12 @@ export function createFaultContainment(log: { error(obj: object, msg: string): v
         reject = fail;
       });
       const scope: FaultScope = {
-        taskId,
         fault(error) {
           log.error({ err: error, taskId }, 'a fault in a task was contained: the task fails, the server goes on');
           const failure = taskFault();
-          controller.abort(failure);
+          // Rejected before the abort: work that settles on abort must not win the race.
           reject(failure);
+          controller.abort(failure);
         },
       };
       const working = scopes.run(scope, () => work(controller.signal));
@@ -62,6 +62,20 @@ export function createFaultContainment(log: { error(obj: object, msg: string): v
       } finally {
         parent.removeEventListener('abort', onParent);
       }
+    },
+
+    /**
+     * Runs the rest of an HTTP request's handling (a hook's `done`) in a scope whose fault ends
+     * that request alone, through `onFault`.
+     */
+    runRequest(requestId: string, onFault: () => void, next: () => void): void {
+      const scope: FaultScope = {
+        fault(error) {
+          log.error({ err: error, requestId }, 'a fault in a request was contained: the request fails');
+          onFault();
+        },
+      };
+      scopes.run(scope, next);
     },
 
     /**
