@@ -39,7 +39,7 @@ import { StorageUnavailableError } from './ports/storage-errors.ts';
 
 export interface RunningServer {
   app: App['app'];
-  /** Where it listens, e.g. http://127.0.0.1:8080 */
+  /** Where it listens, e.g. http://127.0.0.1:8080; empty without the `api` role. */
   url: string;
   /** The origin used in media URLs (configured, or `url`). */
   publicUrl: string;
@@ -113,12 +113,13 @@ export async function startServer(
     retentionMs: config.retentionMs,
     log,
   });
+  const roles = new Set(config.role);
   const workers = createWorkerPool({
     queue,
     run: runTask,
     clock,
     engines: engines.names(),
-    concurrency: config.workers,
+    concurrency: roles.has('worker') ? config.workers : 0,
     leaseMs: config.leaseMs,
     pollIntervalMs: config.pollIntervalMs,
     workerIdPrefix,
@@ -218,7 +219,7 @@ export async function startServer(
     onFinished,
     log,
   });
-  if (identity.predecessorPid !== null) {
+  if (roles.has('worker') && identity.predecessorPid !== null) {
     const reclaimed = await reaper.reclaim(workerIdsOf(workerIdPrefix));
     if (reclaimed > 0)
       log.info(
@@ -226,13 +227,19 @@ export async function startServer(
         'took back the tasks a killed predecessor was running',
       );
   }
-  await reaper.tick();
-  const stopReaper = reaper.start(config.reaperIntervalMs);
+  let stopReaper = async () => {};
+  if (roles.has('reaper')) {
+    await reaper.tick();
+    stopReaper = reaper.start(config.reaperIntervalMs);
+  }
   workers.start();
-  await app.listen({ host: config.host, port: config.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = defaultPublicUrl(config.host, port);
+  let url = '';
+  if (roles.has('api')) {
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    url = defaultPublicUrl(config.host, port);
+  }
   publicUrl = config.publicUrl ?? url;
 
   let stopping: Promise<void> | null = null;

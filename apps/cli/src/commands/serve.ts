@@ -1,15 +1,18 @@
 import { firstRunBanner, loadConfig, startServer } from '@vidforge/server/admin';
 import { parse } from '../args.ts';
 
-export const SERVE_HELP = `vidforge serve [--config FILE]
+export const SERVE_HELP = `vidforge serve [--config FILE] [--role api,worker,reaper]
 
-Starts the API server, in-process workers and the media sweeper on the configured data directory
-(default ./vidforge-data). On first run it creates an endpoint and an access key and prints them.
+Starts the API server, in-process workers and the reaper (deadlines, expired leases, the media
+sweeper) on the configured data directory (default ./vidforge-data). --role (or VIDFORGE_ROLE)
+runs only some of them in this process. On first run it creates an endpoint and an access key and
+prints them.
 Settings: VIDFORGE_* environment variables or a JSON config file (see docs/operations.md).`;
 
 export async function serve(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { config: { type: 'string' } });
-  const config = loadConfig({ file: values.config });
+  const { values } = parse(argv, { config: { type: 'string' }, role: { type: 'string' } });
+  const env = values.role === undefined ? process.env : { ...process.env, VIDFORGE_ROLE: values.role };
+  const config = loadConfig({ file: values.config, env });
   const server = await startServer(config);
   // A fault in one task's work fails that task; anything else is the server's own bug, and a
   // process in an unknown state is better restarted (its leases are reclaimed at the next start).

@@ -2,6 +2,11 @@ import type { RunningServer } from '../main.ts';
 
 /** What `vidforge serve` prints: where the API is and how to call it. */
 export function firstRunBanner(server: RunningServer): string {
+  const { role, workers } = server.config;
+  if (!role.includes('api')) {
+    const work = role.includes('worker') ? `, ${workers} in-process worker(s)` : '';
+    return `Vidforge is running with roles ${role.join(', ')}${work}; this process serves no HTTP API\n`;
+  }
   const base = `${server.publicUrl}/v1/ai`;
   const { endpoint, newKey } = server.bootstrap;
   const key = newKey ?? '<your access key>';

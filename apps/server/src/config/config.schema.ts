@@ -8,6 +8,10 @@ import { MediaConfigSchema } from '../modules/media/media.config.ts';
 /** In-process workers of one server at most. */
 export const MAX_WORKERS = 64;
 
+/** What one process does (docs/fleet.md): serve the API, run tasks, and the periodic upkeep. */
+export const SERVER_ROLES = ['api', 'worker', 'reaper'] as const;
+export type ServerRole = (typeof SERVER_ROLES)[number];
+
 const ms = (def: number) => z.number().int().positive().default(def);
 
 export const ServerConfigSchema = z.strictObject({
@@ -28,6 +32,19 @@ export const ServerConfigSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]{16,200}$/, 'must be 16..200 characters of A-Z a-z 0-9 _ -')
     .optional()
     .describe('Access key to create on first run instead of a random one'),
+  role: z
+    .string()
+    .default(SERVER_ROLES.join(','))
+    .transform((text, ctx): ServerRole[] => {
+      const roles = text.split(',').map((role) => role.trim());
+      const unknown = roles.filter((role) => !(SERVER_ROLES as readonly string[]).includes(role));
+      if (unknown.length > 0 || roles.length === 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of ${SERVER_ROLES.join(', ')}` });
+        return z.NEVER;
+      }
+      return [...new Set(roles as ServerRole[])];
+    })
+    .describe('What this process does: api, worker, reaper (comma-separated)'),
   workers: z.number().int().min(0).max(MAX_WORKERS).default(2).describe('In-process workers; 0 runs none'),
   taskTimeoutMs: ms(15 * 60_000).describe('A task not finished by then FAILs with TIMEOUT'),
   maxAttempts: z.number().int().min(1).max(20).default(3),

@@ -12,8 +12,9 @@ export interface ChildServer {
   exited: Promise<number | null>;
 }
 
-export async function spawnServer(env: Record<string, string>): Promise<ChildServer> {
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+/** Starts `vidforge serve ARGS`; resolves once it printed where it listens (or, without the API role, that it runs). */
+export async function spawnServer(env: Record<string, string>, args: string[] = []): Promise<ChildServer> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
     env: { ...process.env, ...FAST_SETTINGS, VIDFORGE_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -28,10 +29,10 @@ export async function spawnServer(env: Record<string, string>): Promise<ChildSer
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
     const check = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(output);
+      const match = /listening on (http:\/\/\S+)|(running with roles)/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]!);
+        resolve(match[1] ?? '');
       }
     };
     child.stdout!.on('data', check);
