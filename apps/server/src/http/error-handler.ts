@@ -7,6 +7,7 @@ import type { ErrorBody } from '@vidforge/contract';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StorageUnavailableError } from '../ports/storage-errors.ts';
 import { ApiError } from './api-error.ts';
+import { declaresBody } from './request-body.ts';
 
 function fromFastify(error: FastifyError): ApiError | null {
   switch (error.code) {
@@ -43,12 +44,7 @@ export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
   // Answered before the body was read (401 in onRequest, 413, a body deadline): Node would go on
   // reading and discarding the rest, however slowly it comes. Close the connection instead.
   const { raw } = reply.request;
-  if (
-    !raw.complete &&
-    (raw.headers['transfer-encoding'] !== undefined || (raw.headers['content-length'] ?? '0') !== '0')
-  ) {
-    reply.header('connection', 'close');
-  }
+  if (!raw.complete && declaresBody(raw.headers)) reply.header('connection', 'close');
   return reply.status(error.status).type('application/json; charset=utf-8').send(body);
 }
 

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
 import { ApiError } from './api-error.ts';
 import { sendError } from './error-handler.ts';
+import { declaresBody } from './request-body.ts';
 
 export interface HttpLimits {
   headersTimeoutMs: number;
@@ -45,9 +46,8 @@ export function installHttpLimits(app: FastifyInstance, limits: HttpLimits): voi
   app.server.maxConnections = limits.maxConnections;
 
   app.addHook('preParsing', async (request, reply, payload) => {
-    const headers = request.headers;
-    const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] ?? '0') !== '0';
-    if (!hasBody || request.raw.complete || request.routeOptions.config.streamingBody) return payload;
+    if (!declaresBody(request.headers) || request.raw.complete || request.routeOptions.config.streamingBody)
+      return payload;
     const timer = setTimeout(() => {
       if (reply.sent) return;
       sendError(
