@@ -12,6 +12,7 @@ import Fastify, {
 } from 'fastify';
 import { ApiError } from './http/api-error.ts';
 import { onClientError } from './http/client-errors.ts';
+import { createCors } from './http/cors.ts';
 import { installErrorHandling, sendError } from './http/error-handler.ts';
 import { type HttpLimits, installHttpLimits, serverOptionsFor } from './http/http-limits.ts';
 import { requestIdOf } from './http/request-id.ts';
@@ -32,6 +33,8 @@ export interface AppDeps extends MediaRoutesDeps {
   tasksService: TasksService;
   bodyLimitBytes: number;
   limits: HttpLimits;
+  /** Origins allowed to call from a browser (`*` for any); empty: no CORS headers. */
+  corsOrigins: readonly string[];
   /** Readiness: resolves when the database answers. */
   ping(): Promise<void>;
   logger?: FastifyBaseLogger;
@@ -101,8 +104,11 @@ export function buildApp(deps: AppDeps): App {
   // Only JSON is accepted: a text/plain body is 415, not a string that fails validation as 400.
   app.removeContentTypeParser('text/plain');
 
+  const cors = createCors(deps.corsOrigins);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Before authentication (preflights carry no key) and before any early answer a page must read.
+    if (cors?.(request, reply)) return reply;
     if (draining) {
       reply.header('connection', 'close');
       return sendError(reply, new ApiError('SERVICE_UNAVAILABLE', 'The server is shutting down', { retryAfter: 5 }));

@@ -186,6 +186,7 @@ export async function startServer(
     signer,
     clock,
     bodyLimitBytes: config.bodyLimitBytes,
+    corsOrigins: config.corsOrigins,
     limits: {
       headersTimeoutMs: config.headersTimeoutMs,
       bodyTimeoutMs: config.bodyTimeoutMs,

@@ -3,7 +3,16 @@
  * defaults < config file < environment, and every problem is reported at once (see load-config.ts).
  */
 import { z } from 'zod';
+import { parseCorsOrigins } from '../http/cors.ts';
 import { MediaConfigSchema } from '../modules/media/media.config.ts';
+
+function isOrigin(text: string): boolean {
+  try {
+    return new URL(text).origin === text;
+  } catch {
+    return false;
+  }
+}
 
 /** In-process workers of one server at most. */
 export const MAX_WORKERS = 64;
@@ -87,6 +96,19 @@ export const ServerConfigSchema = z.strictObject({
   sqliteBusyTimeoutMs: ms(5_000).describe("Longest wait for another process's database lock before 503"),
   signingSecret: z.string().min(32).optional().describe('HMAC secret for media URLs; generated into dataDir if unset'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  corsOrigins: z
+    .string()
+    .default('')
+    .transform((text, ctx): string[] => {
+      const origins = parseCorsOrigins(text);
+      const bad = origins.filter((origin) => origin !== '*' && !isOrigin(origin));
+      if (bad.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `not an origin (scheme://host[:port]): ${bad.join(', ')}` });
+        return z.NEVER;
+      }
+      return origins;
+    })
+    .describe('Origins whose pages may call the API from a browser: comma-separated, or *; none by default'),
   console: z.boolean().default(true).describe('Serves the web console at /'),
   enableTestEngine: z.boolean().default(false).describe('Registers the deterministic `test` engine (tests only)'),
   /** Source fetching, media limits and ffmpeg; its own VIDFORGE_* names are in MEDIA_ENV. */

@@ -74,6 +74,41 @@ describe('loadConfig', () => {
     expect(problems.length).toBeGreaterThanOrEqual(7);
   });
 
+  it('checks the hardening settings: roles, CORS origins, and timeouts that must fit the request timeout', () => {
+    const problems = problemsOf(() =>
+      loadConfig({
+        env: {
+          VIDFORGE_ROLE: 'api,gpu',
+          VIDFORGE_CORS_ORIGINS: 'https://ok.example, not-an-origin, https://x.example/path',
+          VIDFORGE_REQUEST_TIMEOUT_MS: '1000',
+          VIDFORGE_HEADERS_TIMEOUT_MS: '5000',
+          VIDFORGE_MAX_CONNECTIONS: '3',
+        },
+      }),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^role \(VIDFORGE_ROLE\): must be a comma-separated list of api, worker, reaper/),
+        expect.stringMatching(
+          /^corsOrigins \(VIDFORGE_CORS_ORIGINS\): not an origin .*not-an-origin, https:\/\/x.example\/path/,
+        ),
+        expect.stringMatching(/^maxConnections \(VIDFORGE_MAX_CONNECTIONS\)/),
+      ]),
+    );
+    const fine = loadConfig({
+      env: { VIDFORGE_CORS_ORIGINS: '*', VIDFORGE_ROLE: 'worker', VIDFORGE_HEADERS_TIMEOUT_MS: '5000' },
+    });
+    expect(fine).toMatchObject({ corsOrigins: ['*'], role: ['worker'] });
+    expect(
+      problemsOf(() =>
+        loadConfig({ env: { VIDFORGE_REQUEST_TIMEOUT_MS: '1000', VIDFORGE_HEADERS_TIMEOUT_MS: '5000' } }),
+      ),
+    ).toEqual([
+      'headersTimeoutMs (5000) must not exceed requestTimeoutMs (1000)',
+      'bodyTimeoutMs (10000) must not exceed requestTimeoutMs (1000)',
+    ]);
+  });
+
   it('reports a missing, malformed or unknown config file clearly', async () => {
     const dir = await tempDir();
     dirs.push(dir);
