@@ -62,7 +62,8 @@ Client commands connect with --base-url/--endpoint/--key, VIDFORGE_BASE_URL/VIDF
 VIDFORGE_ACCESS_KEY or the profile saved by \`vidforge login\`; --json (or a non-terminal stdout)
 prints JSON only. \`vidforge COMMAND --help\` shows more.
 Exit codes: 0 ok, 1 error, 2 usage, 3 config, 4 auth, 5 task failed, 6 timeout, 7 not found,
-8 server unavailable, 130 interrupted.`;
+8 server unavailable, 130 interrupted; serve: 10 data directory, 11 cannot listen, 12 ffmpeg
+missing, 13 database cannot be opened.`;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -81,7 +82,11 @@ main(process.argv.slice(2)).catch(async (error: unknown) => {
     process.stderr.write(`vidforge: ${error.message}\n`);
     process.exit(error.exitCode);
   }
-  const { AdminError, ConfigError } = await import('@vidforge/server/admin');
+  const { AdminError, ConfigError, StartupError } = await import('@vidforge/server/admin');
+  if (error instanceof StartupError) {
+    process.stderr.write(`vidforge: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(EXIT.config);

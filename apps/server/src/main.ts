@@ -2,13 +2,15 @@
  * The composition root: config → adapters → services → app → listen, and the orderly way down.
  * This is the only place that chooses implementations (house rule 3).
  */
-import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createFsBlobStore } from './adapters/blob-fs/fs-blob-store.ts';
 import { openSqliteAdapters } from './adapters/sqlite/index.ts';
 import { type App, buildApp } from './app.ts';
+import { prepareDataDir } from './boot/data-dir.ts';
+import { listenError } from './boot/listen-error.ts';
+import { StartupError } from './boot/startup-error.ts';
 import type { ServerConfig } from './config/config.schema.ts';
 import { defaultPublicUrl } from './config/load-config.ts';
 import { EngineRegistry } from './engines/engine.ts';
@@ -21,7 +23,7 @@ import { createAuthService } from './modules/auth/auth.service.ts';
 import { type BootstrapResult, bootstrapAccess } from './modules/auth/bootstrap.ts';
 import { loadConsoleBundle } from './modules/console/console-bundle.ts';
 import { createReaper } from './modules/maintenance/reaper.ts';
-import { checkFfmpeg, createSafeFetcher } from './modules/media/index.ts';
+import { checkFfmpeg, createSafeFetcher, FfmpegCheckError } from './modules/media/index.ts';
 import { withOwnMediaSources } from './modules/results/own-media-source.ts';
 import { loadSigningSecrets } from './modules/results/signing-secrets.ts';
 import { createUrlSigner } from './modules/results/url-signer.ts';
@@ -55,22 +57,33 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** The embedded database; a file that cannot be opened as ours stops the boot with one message. */
+function openStorage(dataDir: string, config: ServerConfig) {
+  const file = join(dataDir, 'vidforge.db');
+  try {
+    return openSqliteAdapters({
+      file,
+      synchronous: config.sqliteSynchronous,
+      busyTimeoutMs: config.sqliteBusyTimeoutMs,
+    });
+  } catch (error) {
+    throw new StartupError('storage', `cannot open the database ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
 export async function startServer(
   config: ServerConfig,
   options: { clock?: Clock; log?: Logger } = {},
 ): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? pino({ level: config.logLevel });
-  const dataDir = resolve(config.dataDir);
-  await mkdir(join(dataDir, 'media'), { recursive: true });
-  await mkdir(join(dataDir, 'work'), { recursive: true });
-
-  const ffmpeg = await checkFfmpeg(config.media);
-  const storage = openSqliteAdapters({
-    file: join(dataDir, 'vidforge.db'),
-    synchronous: config.sqliteSynchronous,
-    busyTimeoutMs: config.sqliteBusyTimeoutMs,
+  const dataDir = await prepareDataDir(config.dataDir, ['media', 'work']);
+  const ffmpeg = await checkFfmpeg(config.media).catch((error: unknown) => {
+    throw error instanceof FfmpegCheckError ? new StartupError('dependency', error.message, { cause: error }) : error;
   });
+  const storage = openStorage(dataDir, config);
   const { tasks: store, queue, access } = storage;
   const host = hostname();
   const identity = await storage.slots.claim(host, process.pid, isProcessRunning, clock.now());
@@ -233,15 +246,20 @@ export async function startServer(
     await reaper.tick();
     stopReaper = reaper.start(config.reaperIntervalMs);
   }
-  workers.start();
   let url = '';
   if (roles.has('api')) {
-    await app.listen({ host: config.host, port: config.port });
+    await app.listen({ host: config.host, port: config.port }).catch(async (error: unknown) => {
+      await stopReaper();
+      await storage.slots.release(host, identity.slot, process.pid);
+      await storage.close();
+      throw listenError(error, config.host, config.port);
+    });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     url = defaultPublicUrl(config.host, port);
   }
   publicUrl = config.publicUrl ?? url;
+  workers.start();
 
   let stopping: Promise<void> | null = null;
   return {

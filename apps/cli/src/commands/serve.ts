@@ -1,4 +1,4 @@
-import { firstRunBanner, loadConfig, startServer } from '@vidforge/server/admin';
+import { firstRunBanner, loadConfig, startServer, unknownEnvWarnings } from '@vidforge/server/admin';
 import { parse } from '../args.ts';
 
 export const SERVE_HELP = `vidforge serve [--config FILE] [--role api,worker,reaper]
@@ -13,6 +13,7 @@ export async function serve(argv: string[]): Promise<void> {
   const { values } = parse(argv, { config: { type: 'string' }, role: { type: 'string' } });
   const env = values.role === undefined ? process.env : { ...process.env, VIDFORGE_ROLE: values.role };
   const config = loadConfig({ file: values.config, env });
+  for (const warning of unknownEnvWarnings(process.env)) process.stderr.write(`vidforge: warning: ${warning}\n`);
   const server = await startServer(config);
   // A fault in one task's work fails that task; anything else is the server's own bug, and a
   // process in an unknown state is better restarted (its leases are reclaimed at the next start).

@@ -2,17 +2,19 @@
  * What the `vidforge` command line needs from the server: configuration, the server itself, and the
  * operator actions on endpoints, keys and runners against the configured database.
  */
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { openSqliteAdapters } from '../adapters/sqlite/index.ts';
+import { prepareDataDir } from '../boot/data-dir.ts';
 import type { ServerConfig } from '../config/config.schema.ts';
 import { KNOWN_ENGINES } from '../engines/known-engines.ts';
 import { type AdminService, createAdminService } from '../modules/auth/admin.service.ts';
 import { createRunnerAdmin, type RunnerAdmin } from '../modules/runners/runner-admin.ts';
 import { systemClock } from '../ports/clock.ts';
 
+export { STARTUP_EXIT, StartupError } from '../boot/startup-error.ts';
 export type { ServerConfig } from '../config/config.schema.ts';
 export { ConfigError, envName, loadConfig } from '../config/load-config.ts';
+export { unknownEnvWarnings } from '../config/unknown-env.ts';
 export { type RunningServer, startServer } from '../main.ts';
 export { AdminError } from '../modules/auth/admin.service.ts';
 export { firstRunBanner } from './banner.ts';
@@ -20,8 +22,7 @@ export { firstRunBanner } from './banner.ts';
 export async function openAdmin(
   config: ServerConfig,
 ): Promise<{ admin: AdminService & RunnerAdmin; close(): Promise<void> }> {
-  const dataDir = resolve(config.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  const dataDir = await prepareDataDir(config.dataDir);
   const storage = openSqliteAdapters({ file: join(dataDir, 'vidforge.db'), synchronous: config.sqliteSynchronous });
   const engines = config.enableTestEngine ? [...KNOWN_ENGINES, 'test'] : KNOWN_ENGINES;
   const admin = {
