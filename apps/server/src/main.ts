@@ -4,12 +4,13 @@
  */
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createFsBlobStore } from './adapters/blob-fs/fs-blob-store.ts';
 import { openSqliteAdapters } from './adapters/sqlite/index.ts';
 import { type App, buildApp } from './app.ts';
 import { prepareDataDir } from './boot/data-dir.ts';
 import { listenError } from './boot/listen-error.ts';
+import { createLogger } from './boot/logger.ts';
 import { StartupError } from './boot/startup-error.ts';
 import type { ServerConfig } from './config/config.schema.ts';
 import { defaultPublicUrl } from './config/load-config.ts';
@@ -78,7 +79,7 @@ export async function startServer(
   options: { clock?: Clock; log?: Logger } = {},
 ): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? pino({ level: config.logLevel });
+  const log = options.log ?? createLogger(config.logLevel);
   const dataDir = await prepareDataDir(config.dataDir, ['media', 'work']);
   const ffmpeg = await checkFfmpeg(config.media).catch((error: unknown) => {
     throw error instanceof FfmpegCheckError ? new StartupError('dependency', error.message, { cause: error }) : error;
@@ -285,6 +286,7 @@ export async function startServer(
         clearTimeout(force);
         await storage.slots.release(host, identity.slot, process.pid);
         await storage.close();
+        log.info('stopped');
       })();
       return stopping;
     },

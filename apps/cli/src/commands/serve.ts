@@ -22,7 +22,8 @@ export async function serve(argv: string[]): Promise<void> {
     server.log.fatal({ err }, 'uncaught exception outside any task: stopping');
     process.exit(1);
   });
-  process.stdout.write(`${firstRunBanner(server)}\n`);
+  // On stderr: stdout carries the log, which `vidforge serve | jq` must be able to read.
+  process.stderr.write(`${firstRunBanner(server)}\n`);
   let signals = 0;
   const shutdown = (signal: string) => {
     signals++;

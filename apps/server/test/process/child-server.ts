@@ -35,7 +35,8 @@ export async function spawnServer(env: Record<string, string>, args: string[] = 
         resolve(match[1] ?? '');
       }
     };
-    child.stdout!.on('data', check);
+    // The banner is on stderr (stdout carries the log).
+    child.stderr!.on('data', check);
     child.on('exit', () => reject(new Error(`server exited:\n${output}`)));
   });
   return { child, url, output: () => output, exited };

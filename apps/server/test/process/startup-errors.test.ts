@@ -39,7 +39,7 @@ function serve(env: Record<string, string>): Promise<{ code: number; stderr: str
       (error, _stdout, stderr) => resolve({ code: (error as { code?: number } | null)?.code ?? 0, stderr }),
     );
     // A server that did start is stopped once it says so: the cases here must not start.
-    child.stdout?.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('listening on')) child.kill('SIGTERM');
     });
   });

@@ -40,6 +40,8 @@ export async function settleFailure(
   lease: Lease,
   maxAttempts: number,
   failure: Failure,
+  /** More for the log line, e.g. how long the attempt ran. */
+  logFields: object = {},
 ): Promise<'PENDING' | 'FAIL' | null> {
   const { queue, clock, log } = deps;
   const decision = deps.retry.decide(lease.attempt, maxAttempts, failure);
@@ -47,11 +49,12 @@ export async function settleFailure(
   const { taskId, attempt } = lease;
   if (decision.retry) {
     if (!(await queue.retry(lease, failure.error, now + decision.delayMs, now))) return null;
-    log.warn({ taskId, attempt, delayMs: decision.delayMs, code: failure.error.code }, 'task will be retried');
+    const { code, message } = failure.error;
+    log.warn({ taskId, attempt, code, message, delayMs: decision.delayMs, ...logFields }, 'task will be retried');
     queue.notify();
     return 'PENDING';
   }
   if (!(await queue.fail(lease, failure.error, now))) return null;
-  log.info({ taskId, code: failure.error.code }, 'task failed');
+  log.info({ taskId, attempt, code: failure.error.code, message: failure.error.message, ...logFields }, 'task failed');
   return 'FAIL';
 }

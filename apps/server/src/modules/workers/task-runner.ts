@@ -47,13 +47,14 @@ export const outputKeyOf = (taskId: string) => `results/${taskId}.mp4`;
 export function createTaskRunner(deps: TaskRunnerDeps) {
   const { queue, clock, log } = deps;
 
-  async function settleEngineFailure(task: TaskRecord, lease: Lease, error: unknown): Promise<void> {
+  async function settleEngineFailure(task: TaskRecord, lease: Lease, error: unknown, startedAt: number): Promise<void> {
     if (!(error instanceof EngineError)) log.error({ err: error, taskId: task.id }, 'engine crashed');
     await settleFailure(
       deps,
       lease,
       task.maxAttempts,
       failureOf(error, { code: 'ENGINE_FAILED', message: 'The engine failed unexpectedly while making the video' }),
+      { durationMs: clock.now() - startedAt },
     );
   }
 
@@ -93,6 +94,8 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     );
 
     const workDir = join(deps.workRoot, `${task.id}-${lease.attempt}`);
+    const startedAt = clock.now();
+    log.info({ taskId: task.id, type: task.type, engine: task.engine, attempt: lease.attempt }, 'task started');
     try {
       if (!engine) throw new EngineError('ENGINE_UNAVAILABLE', `No engine "${task.engine}" on this server`);
       const endpoint = await deps.access.endpointById(task.endpointId);
@@ -134,14 +137,14 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         { outputKey, video: output.video, retainUntil: now + deps.retentionMs },
         now,
       );
-      if (done) log.info({ taskId: task.id, attempt: lease.attempt }, 'task succeeded');
+      if (done) log.info({ taskId: task.id, attempt: lease.attempt, durationMs: now - startedAt }, 'task succeeded');
       else log.warn({ taskId: task.id }, 'lease lost before commit; result discarded');
     } catch (error) {
       const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : null;
       if (reason === 'shutdown') {
         if (await queue.release(lease, clock.now())) log.info({ taskId: task.id }, 'task released for shutdown');
       } else if (reason === null) {
-        await settleEngineFailure(task, lease, error);
+        await settleEngineFailure(task, lease, error, startedAt);
       }
       // 'finished-elsewhere' and 'lease-lost': whoever ended the lease wrote the outcome.
     } finally {
