@@ -1,5 +1,6 @@
 /** `vidforge endpoints …` and `vidforge keys …`: operator commands on the server's database. */
-import { loadConfig, openAdmin } from '@vidforge/server/admin';
+import { resolve } from 'node:path';
+import { DEFAULT_DATA_DIR, findDataDir, loadConfig, openAdmin } from '@vidforge/server/admin';
 import { ID_ARG, parse } from '../args.ts';
 import { usageError } from '../cli-error.ts';
 import { printJson, printTable } from '../output.ts';
@@ -16,11 +17,32 @@ vidforge keys grant KEY_ID ENDPOINT_ID_OR_PATH [--json]`;
 
 const common = { json: { type: 'boolean' }, config: { type: 'string' } } as const;
 
+/**
+ * The configured data directory; without one, the nearest `vidforge-data` with a database from the
+ * current directory up. Says on stderr when it uses one found elsewhere or is about to create one.
+ */
+async function adminConfig(configFile: string | undefined) {
+  const config = loadConfig({ file: configFile });
+  if (config.dataDir !== DEFAULT_DATA_DIR) return config;
+  const found = await findDataDir(process.cwd());
+  if (found && resolve(found) !== resolve(DEFAULT_DATA_DIR)) {
+    process.stderr.write(`vidforge: using the data directory ${found}\n`);
+    return { ...config, dataDir: found };
+  }
+  if (!found) {
+    process.stderr.write(
+      `vidforge: warning: no Vidforge database in ${resolve(DEFAULT_DATA_DIR)} or above: creating an empty one. ` +
+        "To manage a server's keys, run this where it runs or set VIDFORGE_DATA_DIR to its data directory.\n",
+    );
+  }
+  return config;
+}
+
 async function withAdmin<T>(
   configFile: string | undefined,
   fn: (admin: Awaited<ReturnType<typeof openAdmin>>['admin']) => Promise<T>,
 ) {
-  const handle = await openAdmin(loadConfig({ file: configFile }));
+  const handle = await openAdmin(await adminConfig(configFile));
   try {
     return await fn(handle.admin);
   } finally {
@@ -97,6 +119,12 @@ export async function keys(argv: string[]): Promise<void> {
     const { key, record } = await withAdmin(values.config, (admin) =>
       admin.createKey({ name: values.name, endpoints: values.endpoint }),
     );
+    if (record.endpointIds.length === 0) {
+      process.stderr.write(
+        `vidforge: warning: key ${record.id} may use no endpoint yet, so every call with it is refused; ` +
+          `grant one: vidforge keys grant ${record.id} ENDPOINT_PATH\n`,
+      );
+    }
     if (values.json) return printJson({ ...record, key });
     process.stdout.write(`Created key ${record.id}\n\n  ${key}\n\nShown once: store it now. Only its hash is kept.\n`);
   } else if (action === 'list') {

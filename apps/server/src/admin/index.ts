@@ -11,6 +11,7 @@ import { type AdminService, createAdminService } from '../modules/auth/admin.ser
 import { createRunnerAdmin, type RunnerAdmin } from '../modules/runners/runner-admin.ts';
 import { systemClock } from '../ports/clock.ts';
 
+export { DEFAULT_DATA_DIR, findDataDir } from '../boot/data-dir.ts';
 export { STARTUP_EXIT, StartupError } from '../boot/startup-error.ts';
 export type { ServerConfig } from '../config/config.schema.ts';
 export { ConfigError, envName, loadConfig } from '../config/load-config.ts';

@@ -53,3 +53,24 @@ export async function prepareDataDir(dataDir: string, subdirectories: readonly s
   for (const name of subdirectories) await ensureDirectory(join(root, name), root);
   return root;
 }
+
+export const DEFAULT_DATA_DIR = './vidforge-data';
+
+/**
+ * For the admin commands when no data directory was set: the nearest `vidforge-data` holding a
+ * database, from `cwd` upwards (as git finds `.git`), so that `vidforge keys list` in a
+ * subdirectory reads the server's database instead of creating an empty one. Null when none.
+ */
+export async function findDataDir(cwd: string): Promise<string | null> {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'vidforge-data');
+    if (
+      await stat(join(candidate, 'vidforge.db')).then(
+        (info) => info.isFile(),
+        () => false,
+      )
+    )
+      return candidate;
+    if (dirname(dir) === dir) return null;
+  }
+}

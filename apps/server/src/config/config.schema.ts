@@ -3,6 +3,7 @@
  * defaults < config file < environment, and every problem is reported at once (see load-config.ts).
  */
 import { z } from 'zod';
+import { DEFAULT_DATA_DIR } from '../boot/data-dir.ts';
 import { parseCorsOrigins } from '../http/cors.ts';
 import { MediaConfigSchema } from '../modules/media/media.config.ts';
 
@@ -24,7 +25,7 @@ export type ServerRole = (typeof SERVER_ROLES)[number];
 const ms = (def: number) => z.number().int().positive().default(def);
 
 export const ServerConfigSchema = z.strictObject({
-  dataDir: z.string().min(1).default('./vidforge-data').describe('Holds the database, media and secrets'),
+  dataDir: z.string().min(1).default(DEFAULT_DATA_DIR).describe('Holds the database, media and secrets'),
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8080),
   publicUrl: z
