@@ -7,10 +7,11 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createFsBlobStore } from './adapters/blob-fs/fs-blob-store.ts';
+import { openS3BlobStore, S3BucketError } from './adapters/blob-s3/index.ts';
 import { openSqliteAdapters } from './adapters/sqlite/index.ts';
 import { type App, buildApp } from './app.ts';
 import type { ServerConfig } from './config/config.schema.ts';
-import { defaultPublicUrl } from './config/load-config.ts';
+import { ConfigError, defaultPublicUrl, envName } from './config/load-config.ts';
 import { EngineRegistry } from './engines/engine.ts';
 import { createPreviewEngine } from './engines/preview/preview-engine.ts';
 import { RUNNER_ENGINE } from './engines/runner-family.ts';
@@ -21,6 +22,7 @@ import { type BootstrapResult, bootstrapAccess } from './modules/auth/bootstrap.
 import { loadConsoleBundle } from './modules/console/console-bundle.ts';
 import { createReaper } from './modules/maintenance/reaper.ts';
 import { checkFfmpeg, createSafeFetcher } from './modules/media/index.ts';
+import { createLocalMediaUrls } from './modules/results/local-media-urls.ts';
 import { withOwnMediaSources } from './modules/results/own-media-source.ts';
 import { loadSigningSecrets } from './modules/results/signing-secrets.ts';
 import { createUrlSigner } from './modules/results/url-signer.ts';
@@ -31,6 +33,7 @@ import { createTasksService } from './modules/tasks/tasks.service.ts';
 import { createRetryPolicy } from './modules/workers/retry-policy.ts';
 import { createTaskRunner } from './modules/workers/task-runner.ts';
 import { createWorkerPool } from './modules/workers/worker-pool.ts';
+import type { BlobStore } from './ports/blob-store.ts';
 import { type Clock, systemClock } from './ports/clock.ts';
 
 export interface RunningServer {
@@ -57,20 +60,25 @@ export async function startServer(
   await mkdir(join(dataDir, 'work'), { recursive: true });
 
   const ffmpeg = await checkFfmpeg(config.media);
-  const storage = openSqliteAdapters({ file: join(dataDir, 'vidforge.db'), synchronous: config.sqliteSynchronous });
-  const { tasks: store, queue, access } = storage;
-  const blobs = createFsBlobStore(join(dataDir, 'media'));
-
-  const engines = new EngineRegistry().register(createPreviewEngine({ ffmpeg, media: config.media }));
-  if (config.enableTestEngine) engines.register(createTestEngine());
-
   const signer = createUrlSigner({
     ...(await loadSigningSecrets(dataDir, config.signingSecret)),
     maxTtlMs: config.mediaUrlTtlMs,
   });
-  const retry = createRetryPolicy({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs });
   // Known only after listen() when not configured (port 0 picks a free port).
   let publicUrl = config.publicUrl ?? '';
+  // Before the database opens: a bucket that cannot be used stops the boot with nothing to undo.
+  const { blobs, closeBlobs } = await openBlobStore(config, {
+    mediaDir: join(dataDir, 'media'),
+    urlFor: createLocalMediaUrls({ signer, publicUrl: () => publicUrl, clock }),
+    clock,
+  });
+  const storage = openSqliteAdapters({ file: join(dataDir, 'vidforge.db'), synchronous: config.sqliteSynchronous });
+  const { tasks: store, queue, access } = storage;
+
+  const engines = new EngineRegistry().register(createPreviewEngine({ ffmpeg, media: config.media }));
+  if (config.enableTestEngine) engines.register(createTestEngine());
+
+  const retry = createRetryPolicy({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs });
   const fetcher = withOwnMediaSources(createSafeFetcher(config.media), {
     publicUrl: () => publicUrl,
     signer,
@@ -144,7 +152,7 @@ export async function startServer(
     store,
     queue,
     clock,
-    view: createTaskView({ signer, publicUrl: () => publicUrl, mediaUrlTtlMs: config.mediaUrlTtlMs }),
+    view: createTaskView({ blobs, mediaUrlTtlMs: config.mediaUrlTtlMs }),
     taskTimeoutMs: config.taskTimeoutMs,
     maxAttempts: config.maxAttempts,
     idempotencyTtlMs: config.idempotencyTtlMs,
@@ -215,8 +223,40 @@ export async function startServer(
         await app.close();
         clearTimeout(force);
         await storage.close();
+        closeBlobs();
       })();
       return stopping;
     },
   };
+}
+
+/**
+ * Results go to S3 when a bucket is configured, otherwise to the data directory behind this API's
+ * signed URLs. An unusable bucket is reported like a bad setting: one line, no stack.
+ */
+async function openBlobStore(
+  config: ServerConfig,
+  local: { mediaDir: string; urlFor: ReturnType<typeof createLocalMediaUrls>; clock: Clock },
+): Promise<{ blobs: BlobStore; closeBlobs(): void }> {
+  if (!config.s3Bucket) {
+    return { blobs: createFsBlobStore(local.mediaDir, { urlFor: local.urlFor }), closeBlobs() {} };
+  }
+  try {
+    const store = await openS3BlobStore({
+      bucket: config.s3Bucket,
+      endpoint: config.s3Endpoint,
+      region: config.s3Region,
+      forcePathStyle: config.s3ForcePathStyle,
+      credentials:
+        config.s3AccessKeyId && config.s3SecretAccessKey
+          ? { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey }
+          : undefined,
+      partSizeBytes: config.s3PartSizeBytes,
+      clock: local.clock,
+    });
+    return { blobs: store, closeBlobs: () => store.close() };
+  } catch (error) {
+    if (error instanceof S3BucketError) throw new ConfigError([`s3Bucket (${envName('s3Bucket')}): ${error.message}`]);
+    throw error;
+  }
 }
