@@ -28,6 +28,8 @@ export interface S3BlobStoreOptions extends S3ConnectionOptions {
   partSizeBytes: number;
   /** Dates presigned URLs, so their expiry follows the server's (injectable) time. */
   clock: Clock;
+  /** Keys per ListObjectsV2 page (S3's maximum and default: 1000); tests page with fewer. */
+  listPageSize?: number;
 }
 
 export interface S3BlobStore extends BlobStore {
@@ -163,7 +165,9 @@ export function createS3BlobStore(client: S3Client, options: S3BlobStoreOptions)
       let ContinuationToken: string | undefined;
       do {
         const page = await attempt('ListObjectsV2', prefix, () =>
-          client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken })),
+          client.send(
+            new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken, MaxKeys: options.listPageSize }),
+          ),
         );
         for (const object of page.Contents ?? []) {
           // A shared bucket may hold objects no key of ours could name; they are not ours to list.
