@@ -156,7 +156,7 @@ describe('the boot check', () => {
 
 describe('an S3 server that goes away', () => {
   it('fails a transfer in progress and every later call with a clear error, and nothing crashes', async () => {
-    const doomed = await startTestS3();
+    const doomed = await startTestS3({ killable: true });
     const blobs = await openS3BlobStore({ ...(await optionsFor(doomed)), partSizeBytes: 5 * MIB });
     try {
       await blobs.putFile('results/long.mp4', await source(randomBytes(40 * MIB)), 'video/mp4');

@@ -131,7 +131,7 @@ describe('an unusable S3', () => {
   });
 
   it('fails a task through the retry policy when S3 goes away, and the server stays up', async () => {
-    const doomed = await startTestS3();
+    const doomed = await startTestS3({ killable: true });
     const server = await startTestServer({
       env: { ...s3Env(doomed, await doomed.createBucket()), VIDFORGE_MAX_ATTEMPTS: '2' },
     });

@@ -27,7 +27,7 @@ export interface TestS3 {
   refusesExpiredUrls: boolean;
   /** A new empty bucket; removed, with its objects, by stop(). */
   createBucket(): Promise<string>;
-  /** Kills the server abruptly (for tests of an S3 that goes away); a no-op for an external one. */
+  /** Kills the server abruptly, for tests of an S3 that goes away (only a moto of its own). */
   kill(): void;
   stop(): Promise<void>;
 }
@@ -53,8 +53,10 @@ export function findMotoServer(env: NodeJS.ProcessEnv = process.env): string {
   );
 }
 
-export async function startTestS3(env: NodeJS.ProcessEnv = process.env): Promise<TestS3> {
-  if (env.VIDFORGE_TEST_S3_ENDPOINT) {
+/** `killable`: always a moto of its own, even when the other tests use an external server. */
+export async function startTestS3(options: { killable?: boolean } = {}): Promise<TestS3> {
+  const env = process.env;
+  if (env.VIDFORGE_TEST_S3_ENDPOINT && !options.killable) {
     return withBuckets({
       endpoint: env.VIDFORGE_TEST_S3_ENDPOINT,
       region: env.VIDFORGE_TEST_S3_REGION ?? 'us-east-1',
@@ -63,7 +65,9 @@ export async function startTestS3(env: NodeJS.ProcessEnv = process.env): Promise
         secretAccessKey: env.VIDFORGE_TEST_S3_SECRET_ACCESS_KEY ?? 'minioadmin',
       },
       refusesExpiredUrls: true,
-      kill() {},
+      kill() {
+        throw new Error("an external S3 server is not the tests' to kill");
+      },
       async shutdown() {},
     });
   }
