@@ -27,7 +27,8 @@ blobStoreSuite(
     });
     const liveResult = (id: string) =>
       ({ id, status: 'SUCCESS', outputKey: outputKeyOf(id), resultDeletedAt: null, retainUntil: null }) as TaskRecord;
-    const app = Fastify();
+    // Cleanup must not wait on a client's keep-alive socket.
+    const app = Fastify({ forceCloseConnections: true });
     registerMediaRoutes(app, { tasks: { get: async (id) => liveResult(id) }, blobs, signer, clock: systemClock });
     origin = await app.listen({ host: '127.0.0.1', port: 0 });
     return {

@@ -98,19 +98,23 @@ export function createS3BlobStore(client: S3Client, options: S3BlobStoreOptions)
       blobKeySegments(key);
       // Opened first: a missing source fails here, before any request.
       const file = await open(sourcePath, 'r');
+      const body = file.createReadStream({ autoClose: false });
       try {
         await attempt('upload', key, async () => {
           // lib-storage sends one PutObject below partSize, a multipart upload above it, and aborts
           // the multipart upload on failure, so a failed put leaves no object and no stray parts.
+          // Parts are buffered in memory: two in flight bound an upload to 2 × partSize.
           const upload = new Upload({
             client,
-            params: { Bucket, Key: key, Body: file.createReadStream({ autoClose: false }), ContentType: contentType },
+            params: { Bucket, Key: key, Body: body, ContentType: contentType },
             partSize,
             queueSize: 2,
           });
           await upload.done();
         });
       } finally {
+        // A failed upload may leave the stream mid-read: destroyed first, it cannot read a closed file.
+        body.destroy();
         await file.close();
       }
       const info = await stat(key);
