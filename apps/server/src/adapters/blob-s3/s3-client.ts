@@ -29,8 +29,8 @@ export function createS3Client(options: S3ConnectionOptions): S3Client {
     ...(options.credentials ? { credentials: options.credentials } : {}),
     forcePathStyle: options.forcePathStyle,
     // The SDK's default CRC32 checksums on every request (and `x-amz-checksum-mode` in presigned
-    // GETs) are refused or mishandled by several S3-compatible servers; S3 still checks Content-MD5
-    // and SigV4 covers the request.
+    // GETs) are refused or mishandled by several S3-compatible servers: only where an operation
+    // requires them.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     // requestTimeout is the socket's idle time, not a cap on a long transfer: a server that stops
