@@ -23,6 +23,7 @@ export const SERVER_ROLES = ['api', 'worker', 'reaper'] as const;
 export type ServerRole = (typeof SERVER_ROLES)[number];
 
 const ms = (def: number) => z.number().int().positive().default(def);
+const MIB = 1024 * 1024;
 
 export const ServerConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default(DEFAULT_DATA_DIR).describe('Holds the database, media and secrets'),
@@ -112,6 +113,29 @@ export const ServerConfigSchema = z.strictObject({
     .describe('Origins whose pages may call the API from a browser: comma-separated, or *; none by default'),
   console: z.boolean().default(true).describe('Serves the web console at /'),
   enableTestEngine: z.boolean().default(false).describe('Registers the deterministic `test` engine (tests only)'),
+  s3Bucket: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/, 'must be a bucket name: 3..255 of A-Z a-z 0-9 . _ -')
+    .optional()
+    .describe('Stores results in this S3 bucket instead of dataDir/media; it must exist'),
+  s3Endpoint: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('S3-compatible endpoint (MinIO, Ceph, R2, Garage, SeaweedFS); default AWS S3'),
+  s3Region: z.string().min(1).optional().describe("Default: the AWS SDK's (AWS_REGION, profile)"),
+  s3ForcePathStyle: z
+    .boolean()
+    .default(false)
+    .describe('Path-style URLs (http://host/bucket/key), which most S3-compatible servers need'),
+  s3AccessKeyId: z.string().min(1).optional().describe("Default: the AWS SDK's chain (AWS_ACCESS_KEY_ID, …)"),
+  s3SecretAccessKey: z.string().min(1).optional(),
+  s3PartSizeBytes: z
+    .number()
+    .int()
+    .min(5 * MIB)
+    .max(5 * 1024 * MIB)
+    .default(16 * MIB)
+    .describe('Results larger than this are uploaded in parts of this size'),
   /** Source fetching, media limits and ffmpeg; its own VIDFORGE_* names are in MEDIA_ENV. */
   media: MediaConfigSchema.prefault({}),
 });

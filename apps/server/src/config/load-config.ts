@@ -113,9 +113,25 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
         problems.push(`${name} (${value}) must not exceed requestTimeoutMs (${requestTimeoutMs})`);
     }
   }
+  if (result.success) problems.push(...s3Problems(result.data));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const config = result.data;
   return config.publicUrl ? { ...config, publicUrl: config.publicUrl.replace(/\/+$/, '') } : config;
+}
+
+/** S3 settings only mean something with a bucket, and static credentials come in pairs. */
+function s3Problems(config: ServerConfig): string[] {
+  const problems: string[] = [];
+  const named = (key: keyof ServerConfig) => `${key} (${envName(key)})`;
+  if (!config.s3Bucket) {
+    for (const key of ['s3Endpoint', 's3Region', 's3AccessKeyId', 's3SecretAccessKey'] as const) {
+      if (config[key] !== undefined) problems.push(`${named(key)}: is set but s3Bucket (VIDFORGE_S3_BUCKET) is not`);
+    }
+  }
+  if ((config.s3AccessKeyId === undefined) !== (config.s3SecretAccessKey === undefined)) {
+    problems.push(`${named('s3AccessKeyId')} and ${named('s3SecretAccessKey')} must be set together`);
+  }
+  return problems;
 }
 
 /** The origin of media URLs when none is configured: where the server actually listens. */

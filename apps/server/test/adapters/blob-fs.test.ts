@@ -69,11 +69,18 @@ describe('fs blob store', () => {
     expect((await blobs.stat('v.bin'))?.size).toBe(10);
   });
 
-  it('refuses an unsatisfiable range', async () => {
-    await blobs.putFile('r.bin', await source(Buffer.alloc(10)), 'x/y');
-    await expect(blobs.read('r.bin', { start: 10, end: 20 })).rejects.toThrow(RangeError);
-    await expect(blobs.read('r.bin', { start: 5, end: 4 })).rejects.toThrow(RangeError);
-    await expect(blobs.read('r.bin', { start: -1, end: 4 })).rejects.toThrow(RangeError);
+  it('lists no temporary files and no directories', async () => {
+    await blobs.putFile('t/a.bin', await source(Buffer.from('x')), 'x/y');
+    await writeFile(join(root, 't', 'a.bin.~0123456789abcdef~'), 'half a put');
+    const keys: string[] = [];
+    for await (const entry of blobs.list('t')) keys.push(entry.key);
+    expect(keys).toEqual(['t/a.bin']);
+  });
+
+  it('has no URLs without a signer, and URLs for result keys only with one', async () => {
+    await expect(blobs.urlFor('results/abcdefghijklmnop.mp4', { expiresAt: Date.now() + 1000 })).rejects.toThrow(
+      /without a URL signer/,
+    );
   });
 
   it('treats a directory as no blob', async () => {

@@ -122,4 +122,53 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/unknown setting "prot"/);
     expect(problems.join('\n')).toMatch(/port/);
   });
+
+  it('reads the S3 settings, and reports every bad one at once', () => {
+    const config = loadConfig({
+      env: {
+        VIDFORGE_S3_BUCKET: 'vidforge-results',
+        VIDFORGE_S3_ENDPOINT: 'http://minio.internal:9000',
+        VIDFORGE_S3_REGION: 'eu-west-1',
+        VIDFORGE_S3_FORCE_PATH_STYLE: 'true',
+        VIDFORGE_S3_ACCESS_KEY_ID: 'AKIA',
+        VIDFORGE_S3_SECRET_ACCESS_KEY: 'secret',
+      },
+    });
+    expect(config).toMatchObject({
+      s3Bucket: 'vidforge-results',
+      s3Endpoint: 'http://minio.internal:9000',
+      s3Region: 'eu-west-1',
+      s3ForcePathStyle: true,
+      s3PartSizeBytes: 16 * 1024 * 1024,
+    });
+    const defaults = loadConfig({ env: {} });
+    expect(defaults.s3Bucket).toBeUndefined();
+    expect(defaults.s3ForcePathStyle).toBe(false);
+
+    const problems = problemsOf(() =>
+      loadConfig({
+        env: {
+          VIDFORGE_S3_BUCKET: 'no spaces',
+          VIDFORGE_S3_ENDPOINT: 'minio:9000',
+          VIDFORGE_S3_FORCE_PATH_STYLE: 'yes',
+          VIDFORGE_S3_PART_SIZE_BYTES: '1024',
+        },
+      }),
+    );
+    expect(problems).toHaveLength(4);
+    expect(problems.join('\n')).toMatch(/VIDFORGE_S3_BUCKET.*bucket name/);
+    expect(problems.join('\n')).toMatch(/VIDFORGE_S3_ENDPOINT/);
+    expect(problems.join('\n')).toMatch(/VIDFORGE_S3_FORCE_PATH_STYLE: expected true or false/);
+    expect(problems.join('\n')).toMatch(/VIDFORGE_S3_PART_SIZE_BYTES/);
+
+    expect(
+      problemsOf(() =>
+        loadConfig({ env: { VIDFORGE_S3_ENDPOINT: 'http://minio:9000', VIDFORGE_S3_ACCESS_KEY_ID: 'AKIA' } }),
+      ),
+    ).toEqual([
+      's3Endpoint (VIDFORGE_S3_ENDPOINT): is set but s3Bucket (VIDFORGE_S3_BUCKET) is not',
+      's3AccessKeyId (VIDFORGE_S3_ACCESS_KEY_ID): is set but s3Bucket (VIDFORGE_S3_BUCKET) is not',
+      's3AccessKeyId (VIDFORGE_S3_ACCESS_KEY_ID) and s3SecretAccessKey (VIDFORGE_S3_SECRET_ACCESS_KEY) must be set together',
+    ]);
+  });
 });

@@ -4,20 +4,29 @@
  * and a crash leaves at worst a stray temporary file, never a torn result.
  */
 import { randomBytes } from 'node:crypto';
-import type { BigIntStats } from 'node:fs';
-import { copyFile, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import type { BigIntStats, Dirent } from 'node:fs';
+import { copyFile, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { BlobInfo, BlobStore } from '../../ports/blob-store.ts';
-import { blobKeySegments } from './blob-key.ts';
+import type { BlobEntry, BlobInfo, BlobStore, BlobUrl } from '../../ports/blob-store.ts';
+import { blobKeySegments, blobPrefixParts } from '../blob-key.ts';
 
 /**
  * Temporary files end with `~` plus random hex; `~` can never appear in a key, so a temporary
  * file can never be read, overwritten or deleted as a blob.
  */
 const TEMP_MARK = '.~';
+const SEGMENT = /^[A-Za-z0-9._-]+$/;
 
-export function createFsBlobStore(rootDir: string): BlobStore {
+export interface FsBlobStoreOptions {
+  /**
+   * Makes the URLs of `urlFor`: a directory has no URLs of its own, so the API serves the files
+   * behind URLs it signs (modules/results/local-media-urls.ts). Without it `urlFor` throws.
+   */
+  urlFor?(key: string, options: { expiresAt: number }): Promise<BlobUrl>;
+}
+
+export function createFsBlobStore(rootDir: string, options: FsBlobStoreOptions = {}): BlobStore {
   const root = resolve(rootDir);
 
   function pathOf(key: string): string {
@@ -90,6 +99,43 @@ export function createFsBlobStore(rootDir: string): BlobStore {
         await unlink(pathOf(key));
       } catch (error) {
         if (!isMissing(error)) throw error;
+      }
+    },
+
+    async urlFor(key: string, urlOptions: { expiresAt: number }): Promise<BlobUrl> {
+      blobKeySegments(key);
+      if (!options.urlFor) throw new Error('this blob store was built without a URL signer');
+      return options.urlFor(key, urlOptions);
+    },
+
+    async *list(prefix: string): AsyncIterable<BlobEntry> {
+      const { dir } = blobPrefixParts(prefix);
+      yield* walk(dir.join('/'));
+
+      async function* walk(relDir: string): AsyncGenerator<BlobEntry> {
+        let entries: Dirent[];
+        try {
+          entries = await readdir(join(root, relDir), { withFileTypes: true });
+        } catch (error) {
+          if (isMissing(error)) return;
+          throw error;
+        }
+        for (const entry of entries) {
+          // Temporary files (and anything else no key could name) are not blobs.
+          if (!SEGMENT.test(entry.name)) continue;
+          const key = relDir ? `${relDir}/${entry.name}` : entry.name;
+          if (entry.isDirectory()) {
+            if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* walk(key);
+          } else if (entry.isFile() && key.startsWith(prefix)) {
+            try {
+              const { size, modifiedAt } = infoOf(await stat(join(root, key), { bigint: true }));
+              yield { key, size, modifiedAt };
+            } catch (error) {
+              // Deleted between readdir and stat: it is simply not listed.
+              if (!isMissing(error)) throw error;
+            }
+          }
+        }
       }
     },
   };

@@ -24,6 +24,9 @@ export function createUrlSigner(options: SignerOptions) {
       .digest();
 
   return {
+    /** The longest lifetime `verify` accepts. */
+    maxTtlMs: options.maxTtlMs,
+
     /** Query string (without `?`) for `taskId` valid until `exp` (epoch ms). */
     sign(taskId: string, exp: number): string {
       const kid = options.currentKid;

@@ -1,28 +1,30 @@
-/** A task row as the wire shows it, with a freshly signed media URL on SUCCESS. */
+/**
+ * A task row as the wire shows it, with a fresh media URL on SUCCESS. The blob store makes the URL:
+ * the API's signed media URL for the local store, a presigned GET for S3, so clients download
+ * results from the object store directly.
+ */
 import type { Task } from '@vidforge/contract';
+import type { BlobStore } from '../../ports/blob-store.ts';
 import type { TaskRecord } from '../../ports/task-store.ts';
-import { mediaPath } from '../results/media.routes.ts';
-import type { UrlSigner } from '../results/url-signer.ts';
 
 export interface TaskViewDeps {
-  signer: UrlSigner;
-  /** Origin of media URLs; known only once the server listens when not configured. */
-  publicUrl(): string;
+  blobs: Pick<BlobStore, 'urlFor'>;
   mediaUrlTtlMs: number;
 }
 
 export function createTaskView(deps: TaskViewDeps) {
-  return (task: TaskRecord, now: number): Task => {
+  return async (task: TaskRecord, now: number): Promise<Task> => {
     let mediaUrl: string | null = null;
     let expireTime: number | null = null;
     const available =
       task.status === 'SUCCESS' &&
       task.resultDeletedAt === null &&
       (task.retainUntil === null || now < task.retainUntil);
-    if (available) {
-      // Never valid past retention: a URL must not outlive the file it points to.
-      expireTime = Math.min(now + deps.mediaUrlTtlMs, task.retainUntil ?? Number.POSITIVE_INFINITY);
-      mediaUrl = `${deps.publicUrl()}${mediaPath(task.id)}?${deps.signer.sign(task.id, expireTime)}`;
+    if (available && task.outputKey) {
+      // Never valid past retention: a URL must not outlive the file it points to. The store may
+      // cap it earlier still; expireTime is what the URL itself says.
+      const asked = Math.min(now + deps.mediaUrlTtlMs, task.retainUntil ?? Number.POSITIVE_INFINITY);
+      ({ url: mediaUrl, expiresAt: expireTime } = await deps.blobs.urlFor(task.outputKey, { expiresAt: asked }));
     }
     return {
       taskId: task.id,

@@ -159,7 +159,7 @@ export function createTasksService(deps: TasksServiceDeps) {
       const last = page.at(-1);
       const now = clock.now();
       return {
-        tasks: page.map((task) => view(task, now)),
+        tasks: await Promise.all(page.map((task) => view(task, now))),
         nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
       };
     },

@@ -13,6 +13,7 @@ import type { Clock } from '../../ports/clock.ts';
 import type { SourceFetcher } from '../../ports/source-fetcher.ts';
 import type { TaskRecord, TaskStore } from '../../ports/task-store.ts';
 import type { Lease, WorkQueue } from '../../ports/work-queue.ts';
+import { outputKeyOf } from '../results/result-key.ts';
 import type { FaultContainment } from './fault-containment.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { failureOf, settleFailure } from './settle-failure.ts';
@@ -41,8 +42,6 @@ export interface TaskRunnerDeps {
 
 /** Why a run was stopped from outside; decides what (if anything) the worker still writes. */
 export type StopReason = 'shutdown' | 'finished-elsewhere' | 'lease-lost';
-
-export const outputKeyOf = (taskId: string) => `results/${taskId}.mp4`;
 
 export function createTaskRunner(deps: TaskRunnerDeps) {
   const { queue, clock, log } = deps;
