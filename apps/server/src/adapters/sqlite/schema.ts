@@ -106,6 +106,11 @@ export interface IdempotencyTable {
   expires_at: number;
 }
 
+export interface AccessVersionTable {
+  id: number;
+  version: number;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -120,5 +125,6 @@ export interface SqliteSchema {
   task_attempts: TaskAttemptsTable;
   idempotency: IdempotencyTable;
   runners: RunnersTable;
+  access_version: AccessVersionTable;
   schema_migrations: SchemaMigrationsTable;
 }
