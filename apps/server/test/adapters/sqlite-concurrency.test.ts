@@ -29,6 +29,54 @@ afterEach(async () => {
 const claimOn = (s: SqliteAdapters, workerId: string) =>
   s.queue.claim({ workerId, engines: [ENGINE], leaseMs: 30_000, now: T0 + 1000 });
 
+describe('reads outside transactions (the handle runs them at once when the file is idle)', () => {
+  it('never see a transaction that is still open on the same connection, and see it once committed', async () => {
+    let insideOpen!: () => void;
+    const opened = new Promise<void>((resolve) => {
+      insideOpen = resolve;
+    });
+    let finish!: () => void;
+    const held = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const writing = a.handle.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('endpoints')
+        .values({
+          id: 'ep_open',
+          path: 'openTransaction',
+          engine: 'preview',
+          settings: '{}',
+          name: null,
+          created_at: 1,
+        })
+        .execute();
+      insideOpen();
+      await held;
+    });
+    await opened;
+    // Same connection, transaction open and uncommitted: the read must wait its turn, not run inside it.
+    const reading = a.access.endpointByPath('openTransaction');
+    const version = a.access.accessVersion();
+    let settled = false;
+    void reading.then(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toBe(false);
+    finish();
+    await writing;
+    expect((await reading)?.id).toBe('ep_open');
+    expect(await version).toBe(await b.access.accessVersion());
+  });
+
+  it('run at once when nothing holds the file, and agree with the other handle', async () => {
+    const task = await createTask(a.tasks);
+    expect(await b.tasks.get(task.id)).toEqual(await a.tasks.get(task.id));
+    expect(await a.access.accessVersion()).toBe(await b.access.accessVersion());
+  });
+});
+
 describe('two handles in one process', () => {
   it('give each task to exactly one claimer, without waiting out busy_timeout', async () => {
     for (let i = 0; i < 30; i++) await createTask(a.tasks, { createdAt: T0 + i });

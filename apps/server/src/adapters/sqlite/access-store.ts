@@ -28,7 +28,7 @@ export function createSqliteAccessStore(handle: SqliteHandle): AccessStore {
 
   return {
     async accessVersion(): Promise<number> {
-      const row = await versionQuery.first(db, {});
+      const row = await versionQuery.first(handle, {});
       if (!row) throw new Error('access_version has no row: the database was not migrated');
       return row.version;
     },
@@ -53,7 +53,7 @@ export function createSqliteAccessStore(handle: SqliteHandle): AccessStore {
     },
 
     async endpointByPath(path: string): Promise<EndpointRecord | null> {
-      const row = await endpointQuery.first(db, { path });
+      const row = await endpointQuery.first(handle, { path });
       return row ? endpointFromRow(row) : null;
     },
 
@@ -98,9 +98,9 @@ export function createSqliteAccessStore(handle: SqliteHandle): AccessStore {
     },
 
     async keyByHash(hash: string): Promise<(AccessKeyRecord & { hash: string }) | null> {
-      const row = await keyQuery.first(db, { hash });
+      const row = await keyQuery.first(handle, { hash });
       if (!row) return null;
-      const grants = await grantsQuery.rows(db, { keyId: row.id });
+      const grants = await grantsQuery.rows(handle, { keyId: row.id });
       return {
         ...keyFromRow(
           row,

@@ -3,7 +3,7 @@
  * SqliteDialect drives (`prepare` → statement with `reader`, `all`, `run`, `iterate`; `close`).
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import type { QueryResult, SqliteDatabase, SqliteStatement } from 'kysely';
 
 /**
  * Kysely compiles the same query shapes over and over; preparing each once saves the SQL parse on
@@ -59,6 +59,14 @@ export class NodeSqliteDatabase implements SqliteDatabase {
       if (oldest !== undefined) this.#statements.delete(oldest);
     }
     return statement;
+  }
+
+  /** Runs one statement now, as Kysely's SqliteConnection would, from the statement cache. */
+  runNow<R>(sql: string, parameters: ReadonlyArray<unknown>): QueryResult<R> {
+    const statement = this.prepare(sql);
+    if (statement.reader) return { rows: statement.all(parameters) as R[] };
+    const { changes, lastInsertRowid } = statement.run(parameters);
+    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
   }
 
   /** Number of prepared statements held; exposed for tests of the cache. */

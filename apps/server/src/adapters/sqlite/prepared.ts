@@ -19,7 +19,10 @@ export function arg<T>(name: string): T {
   return new Arg(name) as unknown as T;
 }
 
-/** Anything that runs compiled queries: the Kysely instance or a transaction. */
+/**
+ * Anything that runs compiled queries: a transaction, the Kysely instance, or the handle, whose
+ * executeQuery runs at once when the file is not in use (open.ts): the fastest outside transactions.
+ */
 export interface QueryRunner {
   executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
 }

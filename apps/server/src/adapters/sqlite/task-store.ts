@@ -98,7 +98,7 @@ export function createSqliteTaskStore(handle: SqliteHandle): TaskStore {
     },
 
     async get(id: string): Promise<TaskRecord | null> {
-      const row = await taskById.first(db, { id });
+      const row = await taskById.first(handle, { id });
       return row ? taskFromRow(row) : null;
     },
 
