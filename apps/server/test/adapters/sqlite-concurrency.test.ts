@@ -77,6 +77,54 @@ describe('reads outside transactions (the handle runs them at once when the file
   });
 });
 
+describe('handle.transaction', () => {
+  const endpointRow = (id: string) => ({ id, path: id, engine: 'preview', settings: '{}', name: null, created_at: 1 });
+
+  it('commits what its function wrote, and rolls all of it back when the function throws', async () => {
+    await a.handle.transaction(async (trx) => {
+      await trx.insertInto('endpoints').values(endpointRow('committed01')).execute();
+    });
+    await expect(
+      a.handle.transaction(async (trx) => {
+        await trx.insertInto('endpoints').values(endpointRow('rolledBack01')).execute();
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect((await b.access.endpointByPath('committed01'))?.id).toBe('committed01');
+    expect(await b.access.endpointByPath('rolledBack01')).toBeNull();
+    expect(await a.access.endpointByPath('rolledBack01')).toBeNull();
+    // The connection is usable afterwards: no transaction left open.
+    await a.handle.transaction(async (trx) => {
+      await trx.insertInto('endpoints').values(endpointRow('afterwards01')).execute();
+    });
+  });
+
+  it('takes turns with the other handle and with reads, which never see it half done', async () => {
+    let finish!: () => void;
+    const held = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    let inside!: () => void;
+    const opened = new Promise<void>((resolve) => {
+      inside = resolve;
+    });
+    const first = a.handle.transaction(async (trx) => {
+      await trx.insertInto('endpoints').values(endpointRow('firstTurn01')).execute();
+      inside();
+      await held;
+    });
+    await opened;
+    const read = a.access.endpointByPath('firstTurn01');
+    const second = b.handle.transaction(async (trx) => {
+      await trx.insertInto('endpoints').values(endpointRow('secondTurn1')).execute();
+    });
+    finish();
+    await Promise.all([first, second]);
+    expect((await read)?.id).toBe('firstTurn01');
+    expect(await a.access.countEndpoints()).toBe(2);
+  });
+});
+
 describe('two handles in one process', () => {
   it('give each task to exactly one claimer, without waiting out busy_timeout', async () => {
     for (let i = 0; i < 30; i++) await createTask(a.tasks, { createdAt: T0 + i });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { type CompiledQuery, Kysely, type QueryResult } from 'kysely';
+import { type CompiledQuery, Kysely, type QueryResult, SqliteDialect } from 'kysely';
 import { ImmediateSqliteDialect } from './dialect.ts';
 import { useFileLock } from './file-lock.ts';
 import { migrate } from './migrate.ts';
@@ -39,6 +39,13 @@ export interface SqliteHandle {
    * SELECT costs (docs/performance.md). Used by the request path's compiled queries (prepared.ts).
    */
   executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
+  /**
+   * A write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on a throw) on this connection, in its
+   * turn on the file's lock: what `db.transaction().execute(fn)` does, with BEGIN and COMMIT run
+   * directly rather than as two more trips through Kysely (docs/performance.md). `fn` gets a Kysely
+   * instance that runs on the connection without taking the lock, which the transaction holds.
+   */
+  transaction<T>(fn: (trx: Kysely<SqliteSchema>) => Promise<T>): Promise<T>;
   /** Prepared statements currently cached (for tests and diagnostics). */
   cachedStatements(): number;
   close(): Promise<void>;
@@ -80,6 +87,8 @@ export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
   const database = new NodeSqliteDatabase(raw);
   const fileLock = useFileLock(inMemory ? `:memory:${randomUUID()}` : realpathSync(options.file));
   const db = new Kysely<SqliteSchema>({ dialect: new ImmediateSqliteDialect({ database, lock: fileLock.lock }) });
+  // Only ever used inside transaction() below, which holds the lock; never destroyed (db owns the connection).
+  const held = new Kysely<SqliteSchema>({ dialect: new SqliteDialect({ database }) });
 
   let closing: Promise<void> | undefined;
   return {
@@ -91,6 +100,24 @@ export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
         return Promise.resolve(database.runNow<R>(query.sql, query.parameters));
       } catch (error) {
         return Promise.reject(error);
+      }
+    },
+    async transaction<T>(fn: (trx: Kysely<SqliteSchema>) => Promise<T>): Promise<T> {
+      const release = await fileLock.lock.acquire();
+      try {
+        if (closing) throw new Error('the database is closed');
+        raw.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(held);
+          raw.exec('COMMIT');
+          return result;
+        } catch (error) {
+          // A failed COMMIT or a statement error may already have ended the transaction.
+          if (raw.isTransaction) raw.exec('ROLLBACK');
+          throw error;
+        }
+      } finally {
+        release();
       }
     },
     cachedStatements: () => database.cachedStatements,

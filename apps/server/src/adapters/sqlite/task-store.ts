@@ -58,7 +58,7 @@ export function createSqliteTaskStore(handle: SqliteHandle): TaskStore {
     create(task: NewTask, idempotency?: IdempotencyClaim): Promise<CreateTaskResult> {
       // BEGIN IMMEDIATE serialises creates, so two requests with one key cannot both miss the
       // lookup; the primary key on idempotency would refuse the second insert regardless.
-      return db.transaction().execute(async (trx): Promise<CreateTaskResult> => {
+      return handle.transaction(async (trx): Promise<CreateTaskResult> => {
         if (idempotency) {
           const seen = await trx
             .selectFrom('idempotency')
