@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { type CompiledQuery, Kysely, type QueryResult, SqliteDialect } from 'kysely';
+import { type Compilable, type CompiledQuery, isCompilable, Kysely, type QueryResult, SqliteDialect } from 'kysely';
 import { ImmediateSqliteDialect } from './dialect.ts';
 import { useFileLock } from './file-lock.ts';
 import { migrate } from './migrate.ts';
@@ -52,6 +52,28 @@ export interface SqliteHandle {
 }
 
 /**
+ * Kysely on a connection whose lock the caller holds (inside transaction()): builder queries take
+ * Kysely's usual way without a lock; compiled queries (prepared.ts) run at once.
+ */
+class HeldKysely extends Kysely<SqliteSchema> {
+  readonly #database: NodeSqliteDatabase;
+
+  constructor(database: NodeSqliteDatabase) {
+    super({ dialect: new SqliteDialect({ database }) });
+    this.#database = database;
+  }
+
+  override executeQuery<R>(query: CompiledQuery<R> | Compilable<R>): Promise<QueryResult<R>> {
+    const compiled = isCompilable(query) ? query.compile() : query;
+    try {
+      return Promise.resolve(this.#database.runNow<R>(compiled.sql, compiled.parameters));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
+
+/**
  * Opens (creating when missing) and migrates the database. Synchronous, so the composition root can
  * build its adapters without awaiting; a refused or broken file throws here, at boot.
  */
@@ -88,7 +110,7 @@ export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
   const fileLock = useFileLock(inMemory ? `:memory:${randomUUID()}` : realpathSync(options.file));
   const db = new Kysely<SqliteSchema>({ dialect: new ImmediateSqliteDialect({ database, lock: fileLock.lock }) });
   // Only ever used inside transaction() below, which holds the lock; never destroyed (db owns the connection).
-  const held = new Kysely<SqliteSchema>({ dialect: new SqliteDialect({ database }) });
+  const held = new HeldKysely(database);
 
   let closing: Promise<void> | undefined;
   return {
