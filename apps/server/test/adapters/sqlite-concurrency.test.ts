@@ -99,6 +99,34 @@ describe('handle.transaction', () => {
     });
   });
 
+  it('transactions asked for together share a commit, and one that throws takes only its own writes back', async () => {
+    const outcomes = await Promise.allSettled(
+      ['groupOk0001', 'groupFail001', 'groupOk0002', 'groupOk0001'].map((id, i) =>
+        a.handle.transaction(async (trx) => {
+          await trx
+            .insertInto('endpoints')
+            .values(endpointRow(`${id}-${i}`))
+            .execute();
+          if (id === 'groupFail001') throw new Error('this one fails');
+          // The fourth sees what the first wrote: members run one after another, never interleaved.
+          return trx.selectFrom('endpoints').select('id').where('id', 'like', 'groupOk0001%').execute();
+        }),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((outcomes[3] as PromiseFulfilledResult<unknown[]>).value).toHaveLength(2);
+    const ids = (await b.access.listEndpoints()).map((e) => e.id).toSorted();
+    expect(ids).toEqual(['groupOk0001-0', 'groupOk0001-3', 'groupOk0002-2']);
+  });
+
+  it('concurrent duplicate submits in one group: one task, the others replay it', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => a.tasks.create(newTask({ createdAt: T0 + i }), idempotency())),
+    );
+    expect(results.map((r) => r.kind).toSorted()).toEqual(['created', ...Array(9).fill('replayed')]);
+    expect(new Set(results.map((r) => (r.kind === 'conflict' ? '' : r.task.id))).size).toBe(1);
+  });
+
   it('takes turns with the other handle and with reads, which never see it half done', async () => {
     let finish!: () => void;
     const held = new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { type Compilable, type CompiledQuery, isCompilable, Kysely, type QueryResult, SqliteDialect } from 'kysely';
 import { ImmediateSqliteDialect } from './dialect.ts';
 import { useFileLock } from './file-lock.ts';
+import { createGroupCommit } from './group-commit.ts';
 import { migrate } from './migrate.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import type { Migration } from './migrations/migration.ts';
@@ -40,10 +41,11 @@ export interface SqliteHandle {
    */
   executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
   /**
-   * A write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on a throw) on this connection, in its
-   * turn on the file's lock: what `db.transaction().execute(fn)` does, with BEGIN and COMMIT run
-   * directly rather than as two more trips through Kysely (docs/performance.md). `fn` gets a Kysely
-   * instance that runs on the connection without taking the lock, which the transaction holds.
+   * A write transaction on this connection, in its turn on the file's lock: what
+   * `db.transaction().execute(fn)` does (BEGIN IMMEDIATE … COMMIT; a throw rolls back fn's writes
+   * and rejects), except that transactions asked for together share one commit (group-commit.ts)
+   * and that BEGIN and COMMIT run directly rather than as trips through Kysely. `fn` gets a Kysely
+   * instance that runs on the connection without taking the lock, which the group holds.
    */
   transaction<T>(fn: (trx: Kysely<SqliteSchema>) => Promise<T>): Promise<T>;
   /** Prepared statements currently cached (for tests and diagnostics). */
@@ -111,8 +113,9 @@ export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
   const db = new Kysely<SqliteSchema>({ dialect: new ImmediateSqliteDialect({ database, lock: fileLock.lock }) });
   // Only ever used inside transaction() below, which holds the lock; never destroyed (db owns the connection).
   const held = new HeldKysely(database);
-
   let closing: Promise<void> | undefined;
+  const transaction = createGroupCommit({ raw, lock: fileLock.lock, held, closed: () => closing !== undefined });
+
   return {
     db,
     file: options.file,
@@ -124,24 +127,7 @@ export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
         return Promise.reject(error);
       }
     },
-    async transaction<T>(fn: (trx: Kysely<SqliteSchema>) => Promise<T>): Promise<T> {
-      const release = await fileLock.lock.acquire();
-      try {
-        if (closing) throw new Error('the database is closed');
-        raw.exec('BEGIN IMMEDIATE');
-        try {
-          const result = await fn(held);
-          raw.exec('COMMIT');
-          return result;
-        } catch (error) {
-          // A failed COMMIT or a statement error may already have ended the transaction.
-          if (raw.isTransaction) raw.exec('ROLLBACK');
-          throw error;
-        }
-      } finally {
-        release();
-      }
-    },
+    transaction,
     cachedStatements: () => database.cachedStatements,
     close() {
       closing ??= (async () => {
