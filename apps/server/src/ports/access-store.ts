@@ -21,6 +21,11 @@ export interface AccessKeyRecord {
 }
 
 export interface AccessStore {
+  /**
+   * A number that changes, in the same transaction, with every change to keys, endpoints or grants,
+   * whichever process makes it. Caches of the lookups below are valid while it stays the same.
+   */
+  accessVersion(): Promise<number>;
   createEndpoint(endpoint: EndpointRecord): Promise<void>;
   listEndpoints(): Promise<EndpointRecord[]>;
   endpointByPath(path: string): Promise<EndpointRecord | null>;

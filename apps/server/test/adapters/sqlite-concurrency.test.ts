@@ -29,6 +29,130 @@ afterEach(async () => {
 const claimOn = (s: SqliteAdapters, workerId: string) =>
   s.queue.claim({ workerId, engines: [ENGINE], leaseMs: 30_000, now: T0 + 1000 });
 
+describe('reads outside transactions (the handle runs them at once when the file is idle)', () => {
+  it('never see a transaction that is still open on the same connection, and see it once committed', async () => {
+    let insideOpen!: () => void;
+    const opened = new Promise<void>((resolve) => {
+      insideOpen = resolve;
+    });
+    let finish!: () => void;
+    const held = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const writing = a.handle.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('endpoints')
+        .values({
+          id: 'ep_open',
+          path: 'openTransaction',
+          engine: 'preview',
+          settings: '{}',
+          name: null,
+          created_at: 1,
+        })
+        .execute();
+      insideOpen();
+      await held;
+    });
+    await opened;
+    // Same connection, transaction open and uncommitted: the read must wait its turn, not run inside it.
+    const reading = a.access.endpointByPath('openTransaction');
+    const version = a.access.accessVersion();
+    let settled = false;
+    void reading.then(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toBe(false);
+    finish();
+    await writing;
+    expect((await reading)?.id).toBe('ep_open');
+    expect(await version).toBe(await b.access.accessVersion());
+  });
+
+  it('run at once when nothing holds the file, and agree with the other handle', async () => {
+    const task = await createTask(a.tasks);
+    expect(await b.tasks.get(task.id)).toEqual(await a.tasks.get(task.id));
+    expect(await a.access.accessVersion()).toBe(await b.access.accessVersion());
+  });
+});
+
+describe('handle.transaction', () => {
+  const endpointRow = (id: string) => ({ id, path: id, engine: 'preview', settings: '{}', name: null, created_at: 1 });
+
+  it('commits what its function wrote, and rolls all of it back when the function throws', async () => {
+    await a.handle.transaction(async (trx) => {
+      await trx.insertInto('endpoints').values(endpointRow('committed01')).execute();
+    });
+    await expect(
+      a.handle.transaction(async (trx) => {
+        await trx.insertInto('endpoints').values(endpointRow('rolledBack01')).execute();
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect((await b.access.endpointByPath('committed01'))?.id).toBe('committed01');
+    expect(await b.access.endpointByPath('rolledBack01')).toBeNull();
+    expect(await a.access.endpointByPath('rolledBack01')).toBeNull();
+    // The connection is usable afterwards: no transaction left open.
+    await a.handle.transaction(async (trx) => {
+      await trx.insertInto('endpoints').values(endpointRow('afterwards01')).execute();
+    });
+  });
+
+  it('transactions asked for together share a commit, and one that throws takes only its own writes back', async () => {
+    const outcomes = await Promise.allSettled(
+      ['groupOk0001', 'groupFail001', 'groupOk0002', 'groupOk0001'].map((id, i) =>
+        a.handle.transaction(async (trx) => {
+          await trx
+            .insertInto('endpoints')
+            .values(endpointRow(`${id}-${i}`))
+            .execute();
+          if (id === 'groupFail001') throw new Error('this one fails');
+          // The fourth sees what the first wrote: members run one after another, never interleaved.
+          return trx.selectFrom('endpoints').select('id').where('id', 'like', 'groupOk0001%').execute();
+        }),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((outcomes[3] as PromiseFulfilledResult<unknown[]>).value).toHaveLength(2);
+    const ids = (await b.access.listEndpoints()).map((e) => e.id).toSorted();
+    expect(ids).toEqual(['groupOk0001-0', 'groupOk0001-3', 'groupOk0002-2']);
+  });
+
+  it('concurrent duplicate submits in one group: one task, the others replay it', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => a.tasks.create(newTask({ createdAt: T0 + i }), idempotency())),
+    );
+    expect(results.map((r) => r.kind).toSorted()).toEqual(['created', ...Array(9).fill('replayed')]);
+    expect(new Set(results.map((r) => (r.kind === 'conflict' ? '' : r.task.id))).size).toBe(1);
+  });
+
+  it('takes turns with the other handle and with reads, which never see it half done', async () => {
+    let finish!: () => void;
+    const held = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    let inside!: () => void;
+    const opened = new Promise<void>((resolve) => {
+      inside = resolve;
+    });
+    const first = a.handle.transaction(async (trx) => {
+      await trx.insertInto('endpoints').values(endpointRow('firstTurn01')).execute();
+      inside();
+      await held;
+    });
+    await opened;
+    const read = a.access.endpointByPath('firstTurn01');
+    const second = b.handle.transaction(async (trx) => {
+      await trx.insertInto('endpoints').values(endpointRow('secondTurn1')).execute();
+    });
+    finish();
+    await Promise.all([first, second]);
+    expect((await read)?.id).toBe('firstTurn01');
+    expect(await a.access.countEndpoints()).toBe(2);
+  });
+});
+
 describe('two handles in one process', () => {
   it('give each task to exactly one claimer, without waiting out busy_timeout', async () => {
     for (let i = 0; i < 30; i++) await createTask(a.tasks, { createdAt: T0 + i });

@@ -39,6 +39,34 @@ export function accessStoreSuite(name: string, factory: () => Promise<AccessFixt
       await fx.cleanup();
     });
 
+    describe('access version', () => {
+      it('moves with every change to keys, endpoints and grants, and only then', async () => {
+        const seen = [await fx.access.accessVersion()];
+        const moved = async (what: string) => {
+          const now = await fx.access.accessVersion();
+          expect(seen, what).not.toContain(now);
+          seen.push(now);
+        };
+        const e = endpoint();
+        const k = key();
+        await fx.access.createEndpoint(e);
+        await moved('create an endpoint');
+        await fx.access.createKey(k);
+        await moved('create a key');
+        await fx.access.grant(k.id, e.id);
+        await moved('grant');
+        await fx.access.keyByHash(k.hash);
+        await fx.access.endpointByPath(e.path);
+        await fx.access.listKeys();
+        await fx.access.countEndpoints();
+        expect(await fx.access.accessVersion(), 'reads').toBe(seen.at(-1));
+        await fx.access.revokeKey(k.id, T0 + 1);
+        await moved('revoke');
+        await fx.access.deleteEndpoint(e.id);
+        await moved('delete an endpoint');
+      });
+    });
+
     describe('endpoints', () => {
       it('stores an endpoint and finds it by path and by id', async () => {
         const e = endpoint({ name: null });

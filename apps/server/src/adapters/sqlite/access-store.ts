@@ -1,14 +1,38 @@
 /** AccessStore over SQLite: endpoints, access keys (stored by hash only) and the grants between. */
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { AccessKeyRecord, AccessStore, EndpointRecord } from '../../ports/access-store.ts';
 import type { SqliteHandle } from './open.ts';
+import { arg, prepare } from './prepared.ts';
 import { endpointFromRow, keyFromRow } from './rows.ts';
-import type { SqliteSchema } from './schema.ts';
+import type { AccessKeysTable, EndpointsTable, SqliteSchema } from './schema.ts';
 
 export function createSqliteAccessStore(handle: SqliteHandle): AccessStore {
   const { db } = handle;
+  // Read on every authorised request (the version) or on every miss of the auth cache (the rest).
+  const versionQuery = prepare<Record<string, never>, { version: number }>(
+    db.selectFrom('access_version').select('version').where('id', '=', 1),
+  );
+  const keyQuery = prepare<{ hash: string }, Selectable<AccessKeysTable>>(
+    db.selectFrom('access_keys').selectAll().where('hash', '=', arg<string>('hash')).where('revoked_at', 'is', null),
+  );
+  const grantsQuery = prepare<{ keyId: string }, { endpoint_id: string }>(
+    db
+      .selectFrom('key_endpoints')
+      .select('endpoint_id')
+      .where('key_id', '=', arg<string>('keyId'))
+      .orderBy('endpoint_id'),
+  );
+  const endpointQuery = prepare<{ path: string }, Selectable<EndpointsTable>>(
+    db.selectFrom('endpoints').selectAll().where('path', '=', arg<string>('path')),
+  );
 
   return {
+    async accessVersion(): Promise<number> {
+      const row = await versionQuery.first(handle, {});
+      if (!row) throw new Error('access_version has no row: the database was not migrated');
+      return row.version;
+    },
+
     async createEndpoint(endpoint: EndpointRecord): Promise<void> {
       await db
         .insertInto('endpoints')
@@ -29,7 +53,7 @@ export function createSqliteAccessStore(handle: SqliteHandle): AccessStore {
     },
 
     async endpointByPath(path: string): Promise<EndpointRecord | null> {
-      const row = await db.selectFrom('endpoints').selectAll().where('path', '=', path).executeTakeFirst();
+      const row = await endpointQuery.first(handle, { path });
       return row ? endpointFromRow(row) : null;
     },
 
@@ -74,15 +98,16 @@ export function createSqliteAccessStore(handle: SqliteHandle): AccessStore {
     },
 
     async keyByHash(hash: string): Promise<(AccessKeyRecord & { hash: string }) | null> {
-      const row = await db
-        .selectFrom('access_keys')
-        .selectAll()
-        .where('hash', '=', hash)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
+      const row = await keyQuery.first(handle, { hash });
       if (!row) return null;
-      const grants = await grantsOf(db, row.id);
-      return { ...keyFromRow(row, grants.get(row.id) ?? []), hash: row.hash };
+      const grants = await grantsQuery.rows(handle, { keyId: row.id });
+      return {
+        ...keyFromRow(
+          row,
+          grants.map((grant) => grant.endpoint_id),
+        ),
+        hash: row.hash,
+      };
     },
 
     async revokeKey(id: string, now: number): Promise<boolean> {

@@ -16,7 +16,6 @@
  * - A rollback after SQLite already aborted the transaction (SQLITE_FULL does) is skipped, so the
  *   caller sees that cause instead of "cannot rollback - no transaction is active".
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -28,7 +27,7 @@ import {
 } from 'kysely';
 import type { AsyncLock } from './file-lock.ts';
 import type { NodeSqliteDatabase } from './node-sqlite-database.ts';
-import { SQLITE_BUSY, sqliteCode, translateSqliteError } from './sqlite-errors.ts';
+import { retryWhileBusy, translateSqliteError } from './sqlite-errors.ts';
 
 export interface StorageGuard {
   /** How long a statement waits, in all, for another process's lock. */
@@ -38,7 +37,6 @@ export interface StorageGuard {
 }
 
 const BEGIN = 'begin immediate';
-const MAX_BACKOFF_MS = 50;
 
 class GuardedConnection implements DatabaseConnection {
   readonly #inner: DatabaseConnection;
@@ -51,19 +49,13 @@ class GuardedConnection implements DatabaseConnection {
     this.#guard = guard;
   }
 
-  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    let waited = 0;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.#inner.executeQuery<R>(query);
-      } catch (error) {
-        const retryable = sqliteCode(error) === SQLITE_BUSY && (!this.#database.inTransaction || query.sql === BEGIN);
-        if (!retryable || waited >= this.#guard.busyTimeoutMs) throw translateSqliteError(error);
-        const delay = Math.min(2 ** attempt, MAX_BACKOFF_MS);
-        await sleep(delay);
-        waited += delay;
-      }
-    }
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    // The BEGIN itself has done nothing yet; inside a transaction a statement is never retried.
+    return retryWhileBusy(
+      this.#guard.busyTimeoutMs,
+      () => this.#inner.executeQuery<R>(query),
+      () => !this.#database.inTransaction || query.sql === BEGIN,
+    );
   }
 
   async *streamQuery<R>(query: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {

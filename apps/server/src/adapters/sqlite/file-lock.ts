@@ -6,13 +6,31 @@
  */
 export class AsyncLock {
   #tail: Promise<void> = Promise.resolve();
+  /** Holders and waiters. */
+  #users = 0;
+
+  /**
+   * Nobody holds the lock or waits for it: work done synchronously now, before the next await,
+   * cannot interleave with anyone's turn (no transaction is open on any handle on this file).
+   */
+  get idle(): boolean {
+    return this.#users === 0;
+  }
 
   /** Resolves with the release function once every earlier holder has released. */
   acquire(): Promise<() => void> {
-    let release!: () => void;
+    this.#users += 1;
+    let resolveHeld!: () => void;
     const held = new Promise<void>((resolve) => {
-      release = resolve;
+      resolveHeld = resolve;
     });
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#users -= 1;
+      resolveHeld();
+    };
     const turn = this.#tail.then(() => release);
     this.#tail = this.#tail.then(() => held);
     return turn;

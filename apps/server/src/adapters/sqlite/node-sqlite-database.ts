@@ -3,7 +3,7 @@
  * SqliteDialect drives (`prepare` → statement with `reader`, `all`, `run`, `iterate`; `close`).
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import type { QueryResult, SqliteDatabase, SqliteStatement } from 'kysely';
 
 /**
  * Kysely compiles the same query shapes over and over; preparing each once saves the SQL parse on
@@ -64,6 +64,14 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   /** Whether a transaction is open (SQLite may have rolled one back by itself). */
   get inTransaction(): boolean {
     return this.#database.isTransaction;
+  }
+
+  /** Runs one statement now, as Kysely's SqliteConnection would, from the statement cache. */
+  runNow<R>(sql: string, parameters: ReadonlyArray<unknown>): QueryResult<R> {
+    const statement = this.prepare(sql);
+    if (statement.reader) return { rows: statement.all(parameters) as R[] };
+    const { changes, lastInsertRowid } = statement.run(parameters);
+    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
   }
 
   /** Number of prepared statements held; exposed for tests of the cache. */

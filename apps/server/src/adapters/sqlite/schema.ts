@@ -106,6 +106,11 @@ export interface IdempotencyTable {
   expires_at: number;
 }
 
+export interface AccessVersionTable {
+  id: number;
+  version: number;
+}
+
 export interface WorkerSlotsTable {
   host: string;
   slot: number;
@@ -128,6 +133,7 @@ export interface SqliteSchema {
   task_attempts: TaskAttemptsTable;
   idempotency: IdempotencyTable;
   runners: RunnersTable;
+  access_version: AccessVersionTable;
   worker_slots: WorkerSlotsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -2,7 +2,7 @@
  * TaskStore over SQLite. Time boundaries, one rule throughout: something that ends at T (deadline,
  * retention, idempotency expiry) still holds at T and has passed once now > T.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type {
   CreateTaskResult,
   IdempotencyClaim,
@@ -12,17 +12,53 @@ import type {
   TaskStore,
 } from '../../ports/task-store.ts';
 import type { SqliteHandle } from './open.ts';
+import { arg, prepare } from './prepared.ts';
 import { rowFromNewTask, taskFromRow } from './rows.ts';
-import type { SqliteSchema } from './schema.ts';
+import type { TasksTable } from './schema.ts';
+
+/** Every column, so the insert below has one fixed shape (checked against the table's type). */
+const TASK_COLUMNS = Object.keys({
+  id: 1,
+  endpoint_id: 1,
+  key_id: 1,
+  type: 1,
+  engine: 1,
+  status: 1,
+  progress: 1,
+  request: 1,
+  seed: 1,
+  error_code: 1,
+  error_message: 1,
+  video: 1,
+  output_key: 1,
+  attempts: 1,
+  max_attempts: 1,
+  created_at: 1,
+  updated_at: 1,
+  deadline_at: 1,
+  run_after: 1,
+  finished_at: 1,
+  retain_until: 1,
+  result_deleted_at: 1,
+} satisfies Record<keyof TasksTable, 1>) as (keyof TasksTable)[];
 
 export function createSqliteTaskStore(handle: SqliteHandle): TaskStore {
   const { db } = handle;
+  // The poll's and the submit's queries, compiled once (prepared.ts).
+  const taskById = prepare<{ id: string }, Selectable<TasksTable>>(
+    db.selectFrom('tasks').selectAll().where('id', '=', arg<string>('id')),
+  );
+  const insertTask = prepare<TasksTable, never>(
+    db
+      .insertInto('tasks')
+      .values(Object.fromEntries(TASK_COLUMNS.map((column) => [column, arg(column)])) as unknown as TasksTable),
+  );
 
   return {
     create(task: NewTask, idempotency?: IdempotencyClaim, maxPending?: number): Promise<CreateTaskResult> {
       // BEGIN IMMEDIATE serialises creates, so two requests with one key cannot both miss the
       // lookup; the primary key on idempotency would refuse the second insert regardless.
-      return db.transaction().execute(async (trx): Promise<CreateTaskResult> => {
+      return handle.transaction(async (trx): Promise<CreateTaskResult> => {
         if (idempotency) {
           const seen = await trx
             .selectFrom('idempotency')
@@ -34,11 +70,7 @@ export function createSqliteTaskStore(handle: SqliteHandle): TaskStore {
           // The submit time is the "now" of the lookup; an expired record is replaced below.
           if (seen && seen.expires_at >= task.createdAt) {
             if (seen.fingerprint !== idempotency.fingerprint) return { kind: 'conflict' };
-            const original = await trx
-              .selectFrom('tasks')
-              .selectAll()
-              .where('id', '=', seen.task_id)
-              .executeTakeFirst();
+            const original = await taskById.first(trx, { id: seen.task_id });
             if (original) return { kind: 'replayed', task: taskFromRow(original) };
           }
         }
@@ -55,7 +87,7 @@ export function createSqliteTaskStore(handle: SqliteHandle): TaskStore {
             .executeTakeFirst());
         if (full) return { kind: 'queue-full' };
         const row = rowFromNewTask(task);
-        await trx.insertInto('tasks').values(row).execute();
+        await insertTask.changes(trx, row);
         if (idempotency) {
           const record = {
             fingerprint: idempotency.fingerprint,
@@ -78,7 +110,8 @@ export function createSqliteTaskStore(handle: SqliteHandle): TaskStore {
     },
 
     async get(id: string): Promise<TaskRecord | null> {
-      return getTask(db, id);
+      const row = await taskById.first(handle, { id });
+      return row ? taskFromRow(row) : null;
     },
 
     async list(options: ListTasksOptions): Promise<TaskRecord[]> {
@@ -166,9 +199,4 @@ export function createSqliteTaskStore(handle: SqliteHandle): TaskStore {
       return Number(result.numDeletedRows);
     },
   };
-}
-
-export async function getTask(db: Kysely<SqliteSchema>, id: string): Promise<TaskRecord | null> {
-  const row = await db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
-  return row ? taskFromRow(row) : null;
 }

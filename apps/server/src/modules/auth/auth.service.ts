@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { ENDPOINT_PATH_PATTERN } from '@vidforge/contract';
 import { ApiError } from '../../http/api-error.ts';
 import type { AccessKeyRecord, AccessStore, EndpointRecord } from '../../ports/access-store.ts';
+import { type AccessCache, type AccessCacheLimits, createAccessCache } from './access-cache.ts';
 import { bearerToken, hashAccessKey } from './secrets.ts';
 
 export interface Caller {
@@ -14,14 +15,17 @@ export interface Caller {
   endpoint: EndpointRecord;
 }
 
-export function createAuthService(access: AccessStore) {
-  async function authenticate(authorization: string | undefined): Promise<AccessKeyRecord> {
+/** Lookups go through the access cache (access-cache.ts), validated once per request. */
+export function createAuthService(access: AccessStore, options: { cacheLimits?: AccessCacheLimits } = {}) {
+  const cache: AccessCache = createAccessCache(access, options.cacheLimits);
+
+  async function findKey(authorization: string | undefined): Promise<AccessKeyRecord> {
     const secret = bearerToken(authorization);
     if (!secret) {
       throw new ApiError('UNAUTHORIZED', 'Missing or malformed Authorization header; expected "Bearer <AccessKey>"');
     }
     const hash = hashAccessKey(secret);
-    const key = await access.keyByHash(hash);
+    const key = await cache.keyByHash(hash);
     // The lookup is by hash already; the recheck keeps the final comparison constant-time.
     if (!key || !timingSafeEqual(Buffer.from(key.hash, 'hex'), Buffer.from(hash, 'hex'))) {
       throw new ApiError('UNAUTHORIZED', 'Unknown or revoked access key');
@@ -29,8 +33,8 @@ export function createAuthService(access: AccessStore) {
     return key;
   }
 
-  async function resolveEndpoint(key: AccessKeyRecord, path: string): Promise<EndpointRecord> {
-    const endpoint = ENDPOINT_PATH_PATTERN.test(path) ? await access.endpointByPath(path) : null;
+  async function findEndpoint(key: AccessKeyRecord, path: string): Promise<EndpointRecord> {
+    const endpoint = ENDPOINT_PATH_PATTERN.test(path) ? await cache.endpointByPath(path) : null;
     if (!endpoint || !key.endpointIds.includes(endpoint.id)) {
       throw new ApiError('ENDPOINT_NOT_FOUND', 'No such endpoint for this access key');
     }
@@ -38,12 +42,14 @@ export function createAuthService(access: AccessStore) {
   }
 
   return {
-    authenticate,
-    resolveEndpoint,
+    /** One version check (one query), then both lookups, from the cache when it holds them. */
     async authorize(authorization: string | undefined, endpointPath: string): Promise<Caller> {
-      const key = await authenticate(authorization);
-      return { key, endpoint: await resolveEndpoint(key, endpointPath) };
+      await cache.validate();
+      const key = await findKey(authorization);
+      return { key, endpoint: await findEndpoint(key, endpointPath) };
     },
+    /** Entries held by the cache, for tests of its bounds. */
+    cacheSizes: () => cache.sizes(),
   };
 }
 

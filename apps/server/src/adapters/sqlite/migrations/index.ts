@@ -1,7 +1,8 @@
 import { initial } from './001_initial.ts';
 import { runners } from './002_runners.ts';
-import { workerSlots } from './003_worker_slots.ts';
+import { accessVersion } from './003_access_version.ts';
+import { workerSlots } from './004_worker_slots.ts';
 import type { Migration } from './migration.ts';
 
 /** Every migration in order; append only. */
-export const MIGRATIONS: readonly Migration[] = [initial, runners, workerSlots];
+export const MIGRATIONS: readonly Migration[] = [initial, runners, accessVersion, workerSlots];

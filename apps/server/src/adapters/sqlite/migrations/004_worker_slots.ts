@@ -16,7 +16,7 @@ const STATEMENTS = [
 ];
 
 export const workerSlots: Migration = {
-  version: 3,
+  version: 4,
   name: 'worker-slots',
   up(db) {
     for (const statement of STATEMENTS) db.exec(statement);
