@@ -50,7 +50,8 @@ export async function retryWhileBusy<T>(
     try {
       return await attempt();
     } catch (error) {
-      if (sqliteCode(error) !== SQLITE_BUSY || !retryable() || waited >= busyTimeoutMs) throw translateSqliteError(error);
+      if (sqliteCode(error) !== SQLITE_BUSY || !retryable() || waited >= busyTimeoutMs)
+        throw translateSqliteError(error);
       const delay = Math.min(2 ** tries, MAX_BACKOFF_MS);
       await sleep(delay);
       waited += delay;
