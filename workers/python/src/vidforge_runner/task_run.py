@@ -161,6 +161,7 @@ class TaskRun:
             self._hand_over(output)
         except TaskStopped as stopped:
             self.outcome = stopped.reason
+            log.info("%s stopped (%s) at: %s", self.label, stopped.reason, self._stage or "start")
         except TaskFailure as failure:
             self._fail(
                 FailRequest(
