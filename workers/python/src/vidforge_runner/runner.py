@@ -90,7 +90,14 @@ class Runner:
                 if error.status in (400, 403):
                     log.error("the server refused the claim (%s: %s); stopping", error.code, error.message)
                     return EXIT_REFUSED
-                delay = error.retry_after_ms / 1000 if error.retry_after_ms else self._backoff(failures)
+                if error.retry_after_ms:
+                    delay = error.retry_after_ms / 1000
+                elif error.status == 429:
+                    # At capacity: leases of a crashed earlier run of this token are still open. They
+                    # expire within a lease, so look again soon rather than backing off for long.
+                    delay = min(2.0, self._backoff(0) * 2)
+                else:
+                    delay = self._backoff(failures)
                 failures += 1
                 log.warning("claim failed: %s: %s; trying again in %.1f s", error.code, error.message, delay)
                 if self._sleep(delay):

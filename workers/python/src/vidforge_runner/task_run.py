@@ -54,6 +54,7 @@ class TaskRun:
         self._done = threading.Event()
         self._source: Path | None = None
         self.outcome = "running"
+        self.started = time.monotonic()
         self.unauthorized = False
 
     # --- what the work sees (WorkContext) ---
@@ -242,7 +243,7 @@ class TaskRun:
         self.check()
         settled = self.client.complete(self.task)
         self.outcome = "succeeded" if settled.status == "SUCCESS" else f"completed as {settled.status}"
-        log.info("%s %s", self.label, self.outcome)
+        log.info("%s %s in %.1f s", self.label, self.outcome, time.monotonic() - self.started)
 
     def _fail(self, body: FailRequest) -> None:
         if self._reason is not None:

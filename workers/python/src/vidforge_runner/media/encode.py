@@ -15,7 +15,7 @@ from .frames import Frame, cover_filter
 from .tools import FFMPEG_QUIET, MediaTools
 
 H264_ARGS = [
-    *("-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-profile:v", "high"),
+    *("-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-profile:v", "high"),
     *("-flags:v", "+bitexact", "-map_metadata", "-1", "-map_chapters", "-1"),
     *("-fflags", "+bitexact", "-movflags", "+faststart", "-f", "mp4"),
 ]
