@@ -18,6 +18,8 @@ from .support.server import ServerProcess, start_server
 # Nothing in this suite may reach a network: the hub is off before anything imports it.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# Tiny models on 2 shared cores: one thread is faster than two fighting the server and the runners.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="session")
