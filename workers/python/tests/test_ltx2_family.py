@@ -116,10 +116,16 @@ def test_a_hostile_source_video_fails_with_a_code(
 ) -> None:
     source = tmp_path / "bad.mp4"
     source.write_bytes(content)
-    for run in (
-        lambda: family.upscale(UpscaleRequest.model_validate({"config": {"sourceVideo": "http://x"}}), 1, Context(work, source)),
-        lambda: family.extend(ExtendRequest.model_validate({"config": {"sourceVideo": "http://x"}}), 1, Context(work, source)),
-    ):
+
+    def upscale() -> Path:
+        request = UpscaleRequest.model_validate({"config": {"sourceVideo": "http://x"}})
+        return family.upscale(request, 1, Context(work, source))
+
+    def extend() -> Path:
+        request = ExtendRequest.model_validate({"config": {"sourceVideo": "http://x"}})
+        return family.extend(request, 1, Context(work, source))
+
+    for run in (upscale, extend):
         with pytest.raises(TaskFailure) as caught:
             run()
         assert caught.value.code in ("SOURCE_INVALID", "SOURCE_UNSUPPORTED") and not caught.value.retryable

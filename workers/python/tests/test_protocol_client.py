@@ -54,7 +54,7 @@ def fake() -> Iterator[tuple[Script, str]]:
 
         do_GET = do_POST = do_PUT = _serve
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -125,9 +125,7 @@ def test_claim_of_nothing(fake: tuple[Script, str]) -> None:
         (ok({"error": {"code": "UNAUTHORIZED", "message": "unknown token"}}, 401), "UNAUTHORIZED", "unknown token"),
     ],
 )
-def test_bad_claim_answers_are_clear_errors(
-    fake: tuple[Script, str], reply: Reply, code: str, words: str
-) -> None:
+def test_bad_claim_answers_are_clear_errors(fake: tuple[Script, str], reply: Reply, code: str, words: str) -> None:
     script, url = fake
     script.replies["/v1/runner/claim"] = [reply]
     with pytest.raises(ProtocolError) as caught:

@@ -13,7 +13,16 @@ from typing import Any
 
 
 def make_video(path: Path, width: int, height: int, fps: int, seconds: float, audio: bool = True) -> Path:
-    args = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate={fps}:duration={seconds}"]
+    args = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size={width}x{height}:rate={fps}:duration={seconds}",
+    ]
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac", "-shortest"]
     args += ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(path)]
@@ -22,7 +31,18 @@ def make_video(path: Path, width: int, height: int, fps: int, seconds: float, au
 
 
 def make_image(path: Path, width: int, height: int) -> Path:
-    args = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=1", "-frames:v", "1"]
+    args = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size={width}x{height}:rate=1",
+        "-frames:v",
+        "1",
+    ]
     subprocess.run([*args, str(path)], check=True, timeout=60)
     return path
 
@@ -39,7 +59,17 @@ class Probe:
 
 def probe(path: Path) -> Probe:
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-count_frames", "-print_format", "json", "-show_streams", "-show_format", str(path)],
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-count_frames",
+            "-print_format",
+            "json",
+            "-show_streams",
+            "-show_format",
+            str(path),
+        ],
         capture_output=True,
         check=True,
         timeout=60,
@@ -88,5 +118,5 @@ class _QuietHandler(SimpleHTTPRequestHandler):
     # fetcher (undici) dies on an assertion for bodies larger than its first read; reported.
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass

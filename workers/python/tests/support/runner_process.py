@@ -47,7 +47,9 @@ class RunnerProcess:
             if match:
                 return match
             if self.process.poll() is not None:
-                raise AssertionError(f"runner exited ({self.process.returncode}) before /{pattern}/:\n{self.log()[-4000:]}")
+                raise AssertionError(
+                    f"runner exited ({self.process.returncode}) before /{pattern}/:\n{self.log()[-4000:]}"
+                )
             time.sleep(0.05)
         raise AssertionError(f"runner log never matched /{pattern}/ in {timeout_s} s:\n{self.log()[-4000:]}")
 

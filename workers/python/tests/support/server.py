@@ -102,7 +102,9 @@ class ServerProcess:
         )
         assert response.status_code == 200, response.text
 
-    def wait_task(self, task_id: str, timeout_s: float = 120, every_s: float = 0.02) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def wait_task(
+        self, task_id: str, timeout_s: float = 120, every_s: float = 0.02
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Polls until SUCCESS or FAIL; returns the last state and every state seen."""
         seen: list[dict[str, Any]] = []
         deadline = time.monotonic() + timeout_s

@@ -6,10 +6,13 @@ the time goes on a GPU: denoising dominates, so it gets most of the range, one e
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -33,6 +36,8 @@ from ...sizing import (
 )
 from ..base import LoadOptions, WorkContext
 from .pipelines import LTX2Pipelines, PromptEmbeds, is_out_of_memory, out_of_memory
+
+log = logging.getLogger("vidforge_runner")
 
 # LTX-2's guidance for generate (the API has no guidanceScale there); diffusers' LTX-2 examples use 4.
 GENERATE_GUIDANCE = 4.0
@@ -62,10 +67,33 @@ class LTX2Family:
     name = "ltx2"
     operations: tuple[TaskType, ...] = ("generate", "extend", "upscale")
 
-    def __init__(self, options: LoadOptions) -> None:
+    def __init__(self, options: LoadOptions, built: tuple[Any, Any] | None = None) -> None:
         self.options = options
         self.tools: MediaTools = options.media or find_tools()
-        self.p = LTX2Pipelines(options)
+        self.p = LTX2Pipelines(options, built)
+        if options.compile:
+            self.warm_up()
+
+    def warm_up(self) -> float:
+        """One short generate at the most common shape (16:9, 2 s) so compilation happens at start,
+        not in the first task. Returns the seconds it took."""
+        started = time.monotonic()
+        width, height = native_size(aspect_of("16:9"), self.options.max_pixels, self.p.size_multiple)
+        with torch.inference_mode():
+            self.p.t2v(
+                prompt="warm-up",
+                height=height,
+                width=width,
+                num_frames=snap_frames(2 * OUTPUT_FPS, self.p.temporal),
+                num_inference_steps=2,
+                max_sequence_length=self.options.max_text_tokens,
+                generator=self.p.generator(0),
+                output_type="latent",
+                return_dict=False,
+            )
+        self.p.release()
+        log.info("warm-up (compilation) took %.1f s", time.monotonic() - started)
+        return time.monotonic() - started
 
     # --- generate ---
 

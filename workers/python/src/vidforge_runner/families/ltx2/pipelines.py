@@ -52,20 +52,17 @@ class PromptEmbeds:
 
 
 class LTX2Pipelines:
-    def __init__(self, options: LoadOptions) -> None:
+    def __init__(self, options: LoadOptions, built: tuple[Any, Any] | None = None) -> None:
+        """Loads the weights named by `options.model`, or takes `built` (a text-to-video pipeline
+        and a latent upsampler already in memory: bench/gpu_check.py's random full-size model)."""
         self.options = options
         self.device = resolve_device(options.device)
         self.dtype = resolve_dtype(options.dtype, self.device)
         started = time.monotonic()
-        try:
-            self.t2v = LTX2Pipeline.from_pretrained(options.model, torch_dtype=self.dtype)
-            upsampler_source = options.upsampler or options.model
-            subfolder = None if options.upsampler else UPSAMPLER_SUBFOLDER
-            upsampler = LTX2LatentUpsamplerModel.from_pretrained(
-                upsampler_source, subfolder=subfolder, torch_dtype=self.dtype
-            )
-        except (OSError, ValueError) as error:
-            raise RuntimeError(f"could not load LTX-2 weights from {options.model!r}: {error}") from error
+        if built is not None:
+            self.t2v, upsampler = built
+        else:
+            self.t2v, upsampler = self._load(options)
         self.i2v = LTX2ImageToVideoPipeline.from_pipe(self.t2v)
         self.condition = LTX2ConditionPipeline.from_pipe(self.t2v)
         self.upsample = LTX2LatentUpsamplePipeline(vae=self.t2v.vae, latent_upsampler=upsampler)
@@ -99,6 +96,18 @@ class LTX2Pipelines:
             options.offload,
             options.compile,
         )
+
+    def _load(self, options: LoadOptions) -> tuple[Any, Any]:
+        try:
+            t2v = LTX2Pipeline.from_pretrained(options.model, torch_dtype=self.dtype)
+            upsampler_source = options.upsampler or options.model
+            subfolder = None if options.upsampler else UPSAMPLER_SUBFOLDER
+            upsampler = LTX2LatentUpsamplerModel.from_pretrained(
+                upsampler_source, subfolder=subfolder, torch_dtype=self.dtype
+            )
+        except (OSError, ValueError) as error:
+            raise RuntimeError(f"could not load LTX-2 weights from {options.model!r}: {error}") from error
+        return t2v, upsampler
 
     def all(self) -> list[Any]:
         return [self.t2v, self.i2v, self.condition, self.upsample]
