@@ -15,9 +15,9 @@ runs, through the runner's own code (LTX2Family):
 
 and prints per-phase times (text encode, every denoising step, VAE decode, H.264 encode) and the peak
 GPU memory of each. Needs PyTorch with CUDA, ffmpeg/ffprobe on PATH for the encode phases; diffusers
-and friends are installed from --wheels (a folder of wheels made beforehand with
-`pip download -d DIR -r workers/python/bench/gpu-requirements.txt`) into a private folder when they
-are missing, so the machine needs no network.
+and friends are installed from --wheels (a folder of wheels made beforehand with `pip download
+--no-deps -d DIR -r workers/python/bench/gpu-requirements.txt`) into a private folder when they are
+missing, so the machine needs no network.
 """
 
 from __future__ import annotations

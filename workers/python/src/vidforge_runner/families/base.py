@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -33,7 +33,6 @@ class LoadOptions:
     # Upscale model; default: the `latent_upsampler` folder of `model`.
     upsampler: str | None = None
     media: MediaTools | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 class WorkContext(Protocol):
