@@ -1,5 +1,5 @@
 """Shared fixtures: the tiny LTX-2 checkpoint (built once per session, offline), source media, a
-loopback file server, and a real Vidforge server per test module."""
+loopback file server, and one real Vidforge server for the session (each test makes its own runner tokens)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def sources(scratch: Path) -> Iterator[SourceServer]:
     server.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(sources: SourceServer) -> Iterator[ServerProcess]:
     started = start_server({"VIDFORGE_FETCH_ALLOW": f"127.0.0.1:{sources.port}"})
     yield started

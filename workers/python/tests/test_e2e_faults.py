@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 # A tiny step takes tens of milliseconds: this many make a task spend seconds denoising, so faults
 # land in the middle of it, while the short video keeps the encode (costly for random content) short.
-STEPS = 150
+STEPS = 100
 LONG = {"prompt": "A long journey across the hills", "settings": {"seed": 9, "duration": 2, "aspectRatio": "16:9"}}
 
 
