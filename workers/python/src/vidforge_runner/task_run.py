@@ -53,6 +53,8 @@ class TaskRun:
         self._changed = threading.Event()
         self._done = threading.Event()
         self._source: Path | None = None
+        # Set before complete: a heartbeat after it would only meet a finished task (LEASE_LOST).
+        self._settling = False
         self.outcome = "running"
         self.started = time.monotonic()
         self.unauthorized = False
@@ -127,7 +129,7 @@ class TaskRun:
         while not self._done.is_set() and self._reason is None:
             self._changed.wait(timeout=min(interval, max(self.progress_interval_s, 0.05)))
             self._changed.clear()
-            if self._done.is_set() or self._reason is not None:
+            if self._done.is_set() or self._reason is not None or self._settling:
                 return
             with self._lock:
                 current = (self._progress, self._stage or "")
@@ -241,6 +243,7 @@ class TaskRun:
         )
         self.progress(UPLOAD_END, "completing")
         self.check()
+        self._settling = True
         settled = self.client.complete(self.task)
         self.outcome = "succeeded" if settled.status == "SUCCESS" else f"completed as {settled.status}"
         log.info("%s %s in %.1f s", self.label, self.outcome, time.monotonic() - self.started)
