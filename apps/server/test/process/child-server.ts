@@ -64,3 +64,28 @@ export function prepareTestAccess(
   const { key } = run(['keys', 'create', ...grants]);
   return { endpointPath: endpoint.path, key };
 }
+
+/** The seed API of a server process for one endpoint and key: JSON in and out. */
+export function seedApi(url: string, endpointPath: string, key: string) {
+  const call = async (path: string, body?: unknown): Promise<Record<string, any>> => {
+    const response = await fetch(`${url}/v1/ai/${endpointPath}/video/${path}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return (await response.json()) as Record<string, any>;
+  };
+  return {
+    call,
+    /** Polls until the task is in one of `statuses`; fails after `polls` looks 50 ms apart. */
+    async until(taskId: string, statuses: string[], polls = 300): Promise<Record<string, any>> {
+      let task = await call(`tasks/${taskId}`);
+      for (let i = 0; !statuses.includes(task.status); i++) {
+        if (i >= polls) throw new Error(`task ${taskId} still ${task.status}`);
+        await new Promise((r) => setTimeout(r, 50));
+        task = await call(`tasks/${taskId}`);
+      }
+      return task;
+    },
+  };
+}

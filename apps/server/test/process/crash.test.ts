@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/index.ts';
-import { prepareTestAccess, spawnServer } from './child-server.ts';
+import { prepareTestAccess, seedApi, spawnServer } from './child-server.ts';
 
 const dirs: { remove(): Promise<void> }[] = [];
 afterAll(async () => {
@@ -92,31 +92,18 @@ describe('crash recovery', () => {
     const { endpointPath, key } = prepareTestAccess(dir.path);
     // A lease far longer than this test may take: only the reclaim at start can restart the task.
     const env = { VIDFORGE_DATA_DIR: dir.path, VIDFORGE_LEASE_MS: '120000', VIDFORGE_WORKERS: '1' };
-    const call = async (url: string, path: string, body?: unknown) => {
-      const response = await fetch(`${url}/v1/ai/${endpointPath}/video/${path}`, {
-        method: body ? 'POST' : 'GET',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return (await response.json()) as Record<string, any>;
-    };
     const first = await spawnServer(env);
-    const { taskId } = await call(first.url, 'generate', { prompt: 'test: steps=20 stepMs=100' });
-    for (let i = 0; (await call(first.url, `tasks/${taskId}`)).status !== 'IN_PROGRESS'; i++) {
-      expect(i, 'the task never started').toBeLessThan(200);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const { taskId } = await seedApi(first.url, endpointPath, key).call('generate', {
+      prompt: 'test: steps=20 stepMs=100',
+    });
+    await seedApi(first.url, endpointPath, key).until(taskId, ['IN_PROGRESS'], 200);
     first.child.kill('SIGKILL');
     await first.exited;
 
     const second = await spawnServer(env);
     try {
-      let task = await call(second.url, `tasks/${taskId}`);
-      for (let i = 0; task.status !== 'SUCCESS'; i++) {
-        expect(i, `still ${task.status} long before the 120 s lease could expire`).toBeLessThan(300);
-        await new Promise((r) => setTimeout(r, 50));
-        task = await call(second.url, `tasks/${taskId}`);
-      }
+      // Far fewer looks than the 120 s lease would need.
+      await seedApi(second.url, endpointPath, key).until(taskId, ['SUCCESS'], 300);
     } finally {
       second.child.kill('SIGTERM');
       await second.exited;

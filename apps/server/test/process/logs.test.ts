@@ -4,7 +4,7 @@
  */
 import { afterAll, expect, it } from 'vitest';
 import { tempDir } from '../support/index.ts';
-import { prepareTestAccess, spawnServer } from './child-server.ts';
+import { prepareTestAccess, seedApi, spawnServer } from './child-server.ts';
 
 const dirs: { remove(): Promise<void> }[] = [];
 afterAll(async () => {
@@ -20,19 +20,9 @@ it('logs JSON lines only, task start and end with duration, and the stop', async
   server.child.stdout!.on('data', (chunk) => {
     stdout += chunk;
   });
-  const call = async (path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}/v1/ai/${endpointPath}/video/${path}`, {
-      method: body ? 'POST' : 'GET',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return (await response.json()) as Record<string, any>;
-  };
-  const { taskId } = await call('generate', { prompt: 'test: steps=2' });
-  for (let i = 0; (await call(`tasks/${taskId}`)).status !== 'SUCCESS'; i++) {
-    expect(i).toBeLessThan(200);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const api = seedApi(server.url, endpointPath, key);
+  const { taskId } = await api.call('generate', { prompt: 'test: steps=2' });
+  await api.until(taskId, ['SUCCESS'], 200);
   server.child.kill('SIGTERM');
   await server.exited;
 

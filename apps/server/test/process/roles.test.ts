@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/index.ts';
-import { type ChildServer, prepareTestAccess, spawnServer } from './child-server.ts';
+import { type ChildServer, prepareTestAccess, seedApi, spawnServer } from './child-server.ts';
 
 const BIN = fileURLToPath(new URL('../../../cli/bin/vidforge.js', import.meta.url));
 const started: ChildServer[] = [];
@@ -25,27 +25,15 @@ describe('serve --role', () => {
     dirs.push(dir);
     const { endpointPath, key } = prepareTestAccess(dir.path);
     const env = { VIDFORGE_DATA_DIR: dir.path, VIDFORGE_POLL_INTERVAL_MS: '100' };
-    const api = await spawnServer(env, ['--role', 'api']);
-    started.push(api);
+    const apiServer = await spawnServer(env, ['--role', 'api']);
+    started.push(apiServer);
     const worker = await spawnServer(env, ['--role', 'worker,reaper']);
     started.push(worker);
     expect(worker.output()).toMatch(/roles worker, reaper, 2 in-process worker\(s\); this process serves no HTTP API/);
 
-    const call = async (path: string, body?: unknown) => {
-      const response = await fetch(`${api.url}/v1/ai/${endpointPath}/video/${path}`, {
-        method: body ? 'POST' : 'GET',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return (await response.json()) as Record<string, any>;
-    };
-    const { taskId } = await call('generate', { prompt: 'test: steps=2' });
-    let task = await call(`tasks/${taskId}`);
-    for (let i = 0; task.status !== 'SUCCESS'; i++) {
-      expect(i, `task still ${task.status}`).toBeLessThan(200);
-      await new Promise((r) => setTimeout(r, 50));
-      task = await call(`tasks/${taskId}`);
-    }
+    const api = seedApi(apiServer.url, endpointPath, key);
+    const { taskId } = await api.call('generate', { prompt: 'test: steps=2' });
+    await api.until(taskId, ['SUCCESS'], 200);
   });
 
   it('an unknown role is a configuration error', async () => {
