@@ -14,7 +14,7 @@ import { ApiError } from './http/api-error.ts';
 import { onClientError } from './http/client-errors.ts';
 import { createCors } from './http/cors.ts';
 import { installErrorHandling, sendError } from './http/error-handler.ts';
-import { type HttpLimits, installHttpLimits, serverOptionsFor } from './http/http-limits.ts';
+import { type HttpLimits, serverOptionsFor, watchBodyDeadline } from './http/http-limits.ts';
 import { requestIdOf } from './http/request-id.ts';
 import type { AuthService } from './modules/auth/auth.service.ts';
 import { registerConsoleRoutes } from './modules/console/console.routes.ts';
@@ -89,30 +89,31 @@ export function buildApp(deps: AppDeps): App {
     ...serverOptionsFor(deps.limits),
     clientErrorHandler: onClientError,
   });
-  const { faults } = deps;
-  if (faults) {
-    // First hook: everything after it, handler included, runs in the request's fault scope.
-    app.addHook('onRequest', (request, reply, done) => {
-      const onFault = () => {
-        if (reply.sent) reply.raw.destroy();
-        else sendError(reply, new ApiError('INTERNAL_ERROR', 'Internal server error'));
-      };
-      faults.runRequest(request.id, onFault, done);
-    });
-  }
-  installHttpLimits(app, deps.limits);
+  // Past the cap Node closes new connections at once, before they cost more than the accept.
+  app.server.maxConnections = deps.limits.maxConnections;
   // Only JSON is accepted: a text/plain body is 415, not a string that fails validation as 400.
   app.removeContentTypeParser('text/plain');
 
+  // One entry hook for every request: each hook stage costs a poll measurable time.
   const cors = createCors(deps.corsOrigins);
-  app.addHook('onRequest', async (request, reply) => {
+  const { faults } = deps;
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     // Before authentication (preflights carry no key) and before any early answer a page must read.
-    if (cors?.(request, reply)) return reply;
+    if (cors?.(request, reply)) return;
     if (draining) {
       reply.header('connection', 'close');
-      return sendError(reply, new ApiError('SERVICE_UNAVAILABLE', 'The server is shutting down', { retryAfter: 5 }));
+      sendError(reply, new ApiError('SERVICE_UNAVAILABLE', 'The server is shutting down', { retryAfter: 5 }));
+      return;
     }
+    watchBodyDeadline(request, reply, deps.limits.bodyTimeoutMs);
+    if (!faults) return done();
+    // Everything after this hook, the handler included, runs in the request's fault scope.
+    const onFault = () => {
+      if (reply.sent) reply.raw.destroy();
+      else sendError(reply, new ApiError('INTERNAL_ERROR', 'Internal server error'));
+    };
+    faults.runRequest(request.id, onFault, done);
   });
   installErrorHandling(app);
 

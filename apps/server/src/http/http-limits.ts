@@ -4,7 +4,7 @@
  * until the process ran out of descriptors, and then a spawn of ffmpeg failed.
  */
 import type { Server } from 'node:http';
-import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
+import type { FastifyHttpOptions, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './api-error.ts';
 import { sendError } from './error-handler.ts';
 import { declaresBody } from './request-body.ts';
@@ -41,23 +41,18 @@ export function serverOptionsFor(limits: HttpLimits): FastifyHttpOptions<Server>
   };
 }
 
-export function installHttpLimits(app: FastifyInstance, limits: HttpLimits): void {
-  // Past the cap Node closes new connections at once, before they cost more than the accept.
-  app.server.maxConnections = limits.maxConnections;
-
-  app.addHook('preParsing', async (request, reply, payload) => {
-    if (!declaresBody(request.headers) || request.raw.complete || request.routeOptions.config.streamingBody)
-      return payload;
-    const timer = setTimeout(() => {
-      if (reply.sent) return;
-      sendError(
-        reply,
-        new ApiError('REQUEST_TIMEOUT', `The request body did not arrive within ${limits.bodyTimeoutMs} ms`),
-      );
-    }, limits.bodyTimeoutMs);
-    const done = () => clearTimeout(timer);
-    payload.once('end', done);
-    reply.raw.once('close', done);
-    return payload;
-  });
+/**
+ * JSON bodies must arrive within `timeoutMs` of the request (an answer sent before, a 401 say,
+ * ends the wait). Called from the request's first hook; streamed uploads are exempt.
+ */
+export function watchBodyDeadline(request: FastifyRequest, reply: FastifyReply, timeoutMs: number): void {
+  if (!declaresBody(request.headers) || request.raw.complete || request.routeOptions.config.streamingBody) return;
+  const timer = setTimeout(() => {
+    if (!reply.sent) {
+      sendError(reply, new ApiError('REQUEST_TIMEOUT', `The request body did not arrive within ${timeoutMs} ms`));
+    }
+  }, timeoutMs);
+  const done = () => clearTimeout(timer);
+  request.raw.once('end', done);
+  reply.raw.once('close', done);
 }
