@@ -50,22 +50,15 @@ def document() -> dict[str, Any]:
 
 
 def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """Follows $ref, including the contract's `#/components/schemas/__shared#/$defs/X` form."""
+    """Follows $ref to the named component (`#/components/schemas/X`)."""
     while "$ref" in schema:
         ref: str = schema["$ref"]
-        if "#/$defs/" in ref:
-            name = ref.rsplit("/", 1)[1]
-            schema = document["components"]["schemas"]["__shared"]["$defs"][name]
-        else:
-            schema = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
+        schema = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
     return schema
 
 
 def component(document: dict[str, Any], name: str) -> dict[str, Any]:
-    schemas = document["components"]["schemas"]
-    if name in schemas:
-        return resolve(document, schemas[name])
-    return resolve(document, schemas["__shared"]["$defs"][name])
+    return resolve(document, document["components"]["schemas"][name])
 
 
 def enums(document: dict[str, Any], schema: dict[str, Any]) -> set[str] | None:

@@ -55,12 +55,37 @@ function componentSchemas(): Record<string, JsonObject> {
       uri: (id) => `#/components/schemas/${id}`,
     }).schemas as Record<string, JsonObject>;
   };
-  const all = { ...build(RESPONSE_SCHEMAS, 'output'), ...build(REQUEST_SCHEMAS, 'input') };
+  const all: Record<string, JsonObject> = {};
+  for (const built of [build(RESPONSE_SCHEMAS, 'output'), build(REQUEST_SCHEMAS, 'input')]) {
+    // zod puts schemas that several registered ones share under `__shared.$defs` and points at them
+    // with `…/__shared#/$defs/X`, which is no reference an OpenAPI tool can follow: every named
+    // schema becomes a component of its own, and the references point there. A request schema
+    // (input form) wins over its output form, as the request side is what clients must satisfy.
+    const { __shared, ...named } = built;
+    const shared = ((__shared as { $defs?: Record<string, JsonObject> } | undefined)?.$defs ?? {}) as Record<
+      string,
+      JsonObject
+    >;
+    for (const [id, schema] of Object.entries({ ...shared, ...named })) all[id] = schema;
+  }
   for (const schema of Object.values(all)) {
     delete schema.$schema;
     delete schema.$id;
   }
-  return all;
+  return rewriteSharedRefs(all) as Record<string, JsonObject>;
+}
+
+function rewriteSharedRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(rewriteSharedRefs);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key,
+      key === '$ref' && typeof inner === 'string'
+        ? inner.replace(/^#\/components\/schemas\/__shared#\/\$defs\//, '#/components/schemas/')
+        : rewriteSharedRefs(inner),
+    ]),
+  );
 }
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
