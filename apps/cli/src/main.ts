@@ -22,6 +22,31 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   logout: async () => (await import('./commands/login.ts')).logout,
 };
 
+/** Each command's own help: `vidforge help COMMAND` and `vidforge COMMAND --help`. */
+const COMMAND_HELP: Record<string, () => Promise<string>> = {
+  serve: async () => (await import('./commands/serve.ts')).SERVE_HELP,
+  endpoints: async () => (await import('./commands/admin.ts')).ENDPOINTS_HELP,
+  keys: async () => (await import('./commands/admin.ts')).KEYS_HELP,
+  runners: async () => (await import('./commands/runners.ts')).RUNNERS_HELP,
+  runner: async () => (await import('./commands/runner.ts')).RUNNER_HELP,
+  generate: async () => (await import('./commands/submit.ts')).SUBMIT_HELP,
+  upscale: async () => (await import('./commands/submit.ts')).SUBMIT_HELP,
+  extend: async () => (await import('./commands/submit.ts')).SUBMIT_HELP,
+  status: async () => (await import('./commands/tasks.ts')).TASKS_HELP,
+  wait: async () => (await import('./commands/tasks.ts')).TASKS_HELP,
+  cancel: async () => (await import('./commands/tasks.ts')).TASKS_HELP,
+  list: async () => (await import('./commands/tasks.ts')).TASKS_HELP,
+  download: async () => (await import('./commands/tasks.ts')).TASKS_HELP,
+  login: async () => (await import('./commands/login.ts')).LOGIN_HELP,
+  logout: async () => (await import('./commands/login.ts')).LOGIN_HELP,
+};
+
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `vidforge ${pkg.version} (Node ${process.versions.node})`;
+}
+
 async function help(): Promise<string> {
   const [
     { SERVE_HELP },
@@ -68,8 +93,18 @@ missing, 13 database cannot be opened.`;
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`${await version()}\n`);
+    return;
+  }
+  if (!name || name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
     process.stdout.write(`${await help()}\n`);
+    return;
+  }
+  const helpOf = COMMAND_HELP[name === 'help' ? (rest[0] ?? '') : name];
+  if (name === 'help' || rest.includes('--help') || rest.includes('-h')) {
+    if (!helpOf) throw new CliError(`unknown command "${rest[0]}"; run \`vidforge --help\``, EXIT.usage);
+    process.stdout.write(`${await helpOf()}\n`);
     return;
   }
   const load = COMMANDS[name];
