@@ -87,7 +87,7 @@ export async function startServer(
     throw error instanceof FfmpegCheckError ? new StartupError('dependency', error.message, { cause: error }) : error;
   });
   const signer = createUrlSigner({
-    ...(await loadSigningSecrets(dataDir, config.signingSecret)),
+    ...(await loadSigningSecrets(dataDir, config.signingSecret, config.signingSecrets)),
     maxTtlMs: config.mediaUrlTtlMs,
   });
   // Known only after listen() when not configured (port 0 picks a free port).

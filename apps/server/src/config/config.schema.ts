@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DEFAULT_DATA_DIR } from '../boot/data-dir.ts';
 import { parseCorsOrigins } from '../http/cors.ts';
 import { MediaConfigSchema } from '../modules/media/media.config.ts';
+import { parseSigningSecrets } from '../modules/results/signing-secrets.ts';
 
 function isOrigin(text: string): boolean {
   try {
@@ -97,6 +98,19 @@ export const ServerConfigSchema = z.strictObject({
   sqliteSynchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   sqliteBusyTimeoutMs: ms(5_000).describe("Longest wait for another process's database lock before 503"),
   signingSecret: z.string().min(32).optional().describe('HMAC secret for media URLs; generated into dataDir if unset'),
+  signingSecrets: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return undefined;
+      const parsed = parseSigningSecrets(text);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    })
+    .describe('kid:secret,kid:secret… shared by every replica; the first signs, all verify (rotation)'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   corsOrigins: z
     .string()

@@ -114,6 +114,11 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
     }
   }
   if (result.success) problems.push(...s3Problems(result.data));
+  if (result.success && result.data.signingSecret && result.data.signingSecrets) {
+    problems.push(
+      'signingSecret (VIDFORGE_SIGNING_SECRET) and signingSecrets (VIDFORGE_SIGNING_SECRETS): set one, not both',
+    );
+  }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const config = result.data;
   return config.publicUrl ? { ...config, publicUrl: config.publicUrl.replace(/\/+$/, '') } : config;
