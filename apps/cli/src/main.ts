@@ -112,7 +112,15 @@ async function main(argv: string[]): Promise<void> {
   await (await load())(rest);
 }
 
+/** The reader of our output went away (`vidforge download ID -o - | head -c 100`): nothing is wrong. */
+const readerGone = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+process.stdout.on('error', (error) => {
+  if (readerGone(error)) process.exit(EXIT.ok);
+  throw error;
+});
+
 main(process.argv.slice(2)).catch(async (error: unknown) => {
+  if (readerGone(error)) process.exit(EXIT.ok);
   if (error instanceof CliError) {
     process.stderr.write(`vidforge: ${error.message}\n`);
     process.exit(error.exitCode);

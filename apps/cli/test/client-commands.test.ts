@@ -1,9 +1,10 @@
 /** Every client command of the real binary against a real server, with machine-readable output. */
+import { spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestServer, type TestServer, tempDir } from '@vidforge/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, type CliResult, runCli, serverEnv } from './support/run-cli.ts';
+import { BIN, baseEnv, type CliResult, runCli, serverEnv } from './support/run-cli.ts';
 
 let server: TestServer;
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -129,5 +130,33 @@ describe.concurrent('task commands', () => {
       env: { ...env, VIDFORGE_ACCESS_KEY: 'wrong', VIDFORGE_ENDPOINT: 'wrong-endpoint' },
     });
     expect(json(result).tasks).toHaveLength(1);
+  });
+});
+
+describe('a closed pipe', () => {
+  it('download -o - into a reader that stops early (| head -c 100) exits quietly', async () => {
+    // 4 MB: more than a pipe holds, so the CLI is still writing when the reader goes away.
+    const { taskId } = json(await vidforge(['generate', 'test: size=4000000', '--endpoint', server.endpointPath]));
+    json(await vidforge(['wait', taskId, '--json', '--endpoint', server.endpointPath]));
+    const result = await new Promise<{ code: number | null; stderr: string; bytes: number }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'download', taskId, '-o', '-', '--endpoint', server.endpointPath], {
+        env: env as NodeJS.ProcessEnv,
+        cwd: dir.path,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let bytes = 0;
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes >= 100) child.stdout.destroy();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk;
+      });
+      child.on('close', (code) => resolve({ code, stderr, bytes }));
+    });
+    expect(result.bytes).toBeGreaterThanOrEqual(100);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
   });
 });
