@@ -31,6 +31,23 @@ function required(name: string, value: unknown): string {
   return value;
 }
 
+/** Where a setting left out of the options comes from, as with the SDKs people know. */
+const ENV_NAMES = {
+  baseUrl: 'VIDFORGE_BASE_URL',
+  endpointPath: 'VIDFORGE_ENDPOINT',
+  accessKey: 'VIDFORGE_ACCESS_KEY',
+} as const;
+
+/** The option, or its environment variable where there is an environment (Node, Deno, Bun; not browsers). */
+function setting(options: VidforgeOptions, name: keyof typeof ENV_NAMES): string {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const value = options[name] ?? env?.[ENV_NAMES[name]];
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new TypeError(`Vidforge: ${name} is required (pass it, or set ${ENV_NAMES[name]})`);
+  }
+  return value;
+}
+
 function taskPath(taskId: string): string {
   return `/video/tasks/${encodeURIComponent(required('taskId', taskId))}`;
 }
@@ -52,9 +69,13 @@ export class Vidforge {
   /** The endpointPath of every call. */
   readonly endpointPath: string;
 
-  /** @throws TypeError when `baseUrl` is not an absolute http(s) URL or a required option is empty. */
-  constructor(options: VidforgeOptions) {
-    const baseUrl = required('baseUrl', options.baseUrl).replace(/\/+$/, '');
+  /**
+   * Options left out are read from `VIDFORGE_BASE_URL`, `VIDFORGE_ENDPOINT` and `VIDFORGE_ACCESS_KEY`
+   * where the runtime has an environment: `new Vidforge()` works in a configured shell.
+   * @throws TypeError when `baseUrl` is not an absolute http(s) URL or a setting is missing or empty.
+   */
+  constructor(options: VidforgeOptions = {}) {
+    const baseUrl = setting(options, 'baseUrl').replace(/\/+$/, '');
     let protocol: string;
     try {
       protocol = new URL(baseUrl).protocol;
@@ -63,12 +84,12 @@ export class Vidforge {
     }
     if (protocol !== 'http:' && protocol !== 'https:') throw new TypeError('Vidforge: baseUrl must use http or https');
     this.baseUrl = baseUrl;
-    this.endpointPath = required('endpointPath', options.endpointPath);
+    this.endpointPath = setting(options, 'endpointPath');
     // The key lives only inside the transport's private field: it never shows in logs of the client.
     this.#transport = new Transport({
       baseUrl,
       endpointPath: this.endpointPath,
-      accessKey: required('accessKey', options.accessKey),
+      accessKey: setting(options, 'accessKey'),
       // Called through globalThis at call time: browsers reject a detached `fetch` ("Illegal invocation").
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,

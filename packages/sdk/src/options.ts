@@ -6,12 +6,19 @@ export interface VidforgeOptions {
   /**
    * The API's basePath, ending in `/v1/ai`: `http://localhost:8080/v1/ai` for a local server, or
    * the hosted original's (`https://genaiapi.cloudsway.net/v1/ai`). A trailing slash is ignored.
+   * Default: `VIDFORGE_BASE_URL` from the environment.
    */
-  baseUrl: string;
-  /** The endpointPath issued with the key (one random path segment, e.g. `LPUqHEAjfonOmohV`). */
-  endpointPath: string;
-  /** The secret access key, sent as `Authorization: Bearer …` to the API only (never to media URLs). */
-  accessKey: string;
+  baseUrl?: string;
+  /**
+   * The endpointPath issued with the key (one random path segment, e.g. `LPUqHEAjfonOmohV`).
+   * Default: `VIDFORGE_ENDPOINT`.
+   */
+  endpointPath?: string;
+  /**
+   * The secret access key, sent as `Authorization: Bearer …` to the API only (never to media URLs).
+   * Default: `VIDFORGE_ACCESS_KEY`.
+   */
+  accessKey?: string;
   /** A `fetch` implementation; defaults to the global one. */
   fetch?: typeof fetch;
   /** Limit for one HTTP attempt until its response (headers and JSON body) arrives. Default 60 000. */

@@ -141,4 +141,23 @@ describe('typed errors', () => {
     // The key stays out of anything that prints the client.
     expect(JSON.stringify(new Vidforge({ ...ok, accessKey: 'secret-key-123' }))).not.toContain('secret-key-123');
   });
+
+  it('reads settings left out of the options from VIDFORGE_BASE_URL, VIDFORGE_ENDPOINT and VIDFORGE_ACCESS_KEY', () => {
+    const saved = { ...process.env };
+    try {
+      delete process.env.VIDFORGE_BASE_URL;
+      delete process.env.VIDFORGE_ENDPOINT;
+      delete process.env.VIDFORGE_ACCESS_KEY;
+      expect(() => new Vidforge()).toThrow(/baseUrl is required \(pass it, or set VIDFORGE_BASE_URL\)/);
+      process.env.VIDFORGE_BASE_URL = 'http://localhost:8080/v1/ai/';
+      process.env.VIDFORGE_ENDPOINT = 'fromenv1';
+      expect(() => new Vidforge()).toThrow(/VIDFORGE_ACCESS_KEY/);
+      process.env.VIDFORGE_ACCESS_KEY = 'k';
+      expect(new Vidforge()).toMatchObject({ baseUrl: 'http://localhost:8080/v1/ai', endpointPath: 'fromenv1' });
+      // Options win over the environment.
+      expect(new Vidforge({ endpointPath: 'given123' }).endpointPath).toBe('given123');
+    } finally {
+      process.env = saved;
+    }
+  });
 });
