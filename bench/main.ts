@@ -85,6 +85,8 @@ export async function runBench(options: BenchOptions): Promise<{ report: BenchRe
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
+    // A bare --profile means the default directory; parseArgs wants a value for a string option.
+    args: process.argv.slice(2).map((arg) => (arg === '--profile' ? '--profile=' : arg)),
     options: {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
