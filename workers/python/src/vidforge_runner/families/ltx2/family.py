@@ -132,18 +132,8 @@ class LTX2Family:
         context.progress(TEXT[0], "encoding prompt")
         embeds = self.p.encode_prompt(prompt, negative, GENERATE_GUIDANCE > 1, context)
         steps = self.options.steps
-        kwargs = dict(
-            **embeds.as_kwargs(),
-            height=height,
-            width=width,
-            num_frames=frames,
-            frame_rate=float(OUTPUT_FPS),
-            num_inference_steps=steps,
-            guidance_scale=GENERATE_GUIDANCE,
-            generator=self.p.generator(seed),
-            output_type="latent",
-            return_dict=False,
-            callback_on_step_end=self.p.step_callback(context, steps, TEXT[1], DENOISE_END),
+        kwargs = self._denoise_args(
+            embeds, width, height, frames, float(OUTPUT_FPS), GENERATE_GUIDANCE, seed, context, TEXT[1]
         )
         context.progress(TEXT[1], f"denoising step 0/{steps}")
         with torch.inference_mode():
@@ -154,6 +144,34 @@ class LTX2Family:
         video = self.p.decode(latents, context)[:wanted]
         del latents
         return self._encode(video, Fraction(OUTPUT_FPS), out_width, out_height, context)
+
+    def _denoise_args(
+        self,
+        embeds: PromptEmbeds,
+        width: int,
+        height: int,
+        frames: int,
+        fps: float,
+        guidance: float,
+        seed: int,
+        context: WorkContext,
+        progress_start: float,
+    ) -> dict[str, Any]:
+        """The arguments every LTX-2 denoising call shares: latents out, progress per step."""
+        steps = self.options.steps
+        return {
+            **embeds.as_kwargs(),
+            "height": height,
+            "width": width,
+            "num_frames": frames,
+            "frame_rate": fps,
+            "num_inference_steps": steps,
+            "guidance_scale": guidance,
+            "generator": self.p.generator(seed),
+            "output_type": "latent",
+            "return_dict": False,
+            "callback_on_step_end": self.p.step_callback(context, steps, progress_start, DENOISE_END),
+        }
 
     def _first_frame(self, path: Path, ratio: float, width: int, height: int) -> Image.Image:
         try:
@@ -196,17 +214,7 @@ class LTX2Family:
             with torch.inference_mode():
                 latents = self.p.condition(
                     conditions=[LTX2VideoCondition(frames=condition, index=0, strength=1.0)],
-                    **embeds.as_kwargs(),
-                    height=height,
-                    width=width,
-                    num_frames=frames,
-                    frame_rate=float(fps),
-                    num_inference_steps=steps,
-                    guidance_scale=guidance,
-                    generator=self.p.generator(seed),
-                    output_type="latent",
-                    return_dict=False,
-                    callback_on_step_end=self.p.step_callback(context, steps, 0.06, DENOISE_END),
+                    **self._denoise_args(embeds, width, height, frames, float(fps), guidance, seed, context, 0.06),
                 )[0]
             context.progress(DENOISE_END, "decoding video")
             # The first frames re-create the conditioning tail; the continuation follows them.
