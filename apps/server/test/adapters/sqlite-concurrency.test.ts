@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteAdapters, type SqliteAdapters } from '../../src/adapters/sqlite/index.ts';
-import { createSqliteWorkQueue } from '../../src/adapters/sqlite/work-queue.ts';
+import { createSqlWorkQueue } from '../../src/adapters/sql/work-queue.ts';
 import { createTask, ENGINE, idempotency, newTask, T0, VIDEO } from '../conformance/fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -186,7 +186,7 @@ describe('two handles in one process', () => {
 
 describe('wake-ups', () => {
   it('are shared by queues over one handle, and a notify with nobody waiting is not lost', async () => {
-    const other = createSqliteWorkQueue(a.handle);
+    const other = createSqlWorkQueue(a.handle);
     const waiting = other.waitForWork(10_000);
     a.queue.notify();
     await waiting;

@@ -18,14 +18,14 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Kysely } from 'kysely';
 import type { StorageGuard } from './dialect.ts';
 import type { AsyncLock } from './file-lock.ts';
-import type { SqliteSchema } from './schema.ts';
+import type { SqlSchema } from '../sql/schema.ts';
 import { retryWhileBusy, translateSqliteError } from './sqlite-errors.ts';
 
 /** Bounds the wait of the last transaction of a group behind the others. */
 const MAX_GROUP = 64;
 
 interface Work {
-  fn: (trx: Kysely<SqliteSchema>) => Promise<unknown>;
+  fn: (trx: Kysely<SqlSchema>) => Promise<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -34,7 +34,7 @@ export interface GroupCommitDeps {
   raw: DatabaseSync;
   lock: AsyncLock;
   /** Kysely on `raw` that takes no lock: the group holds it. */
-  held: Kysely<SqliteSchema>;
+  held: Kysely<SqlSchema>;
   /** The dialect's rules (dialect.ts): waiting for other processes' locks, the file check after commit. */
   guard: StorageGuard;
   closed(): boolean;
@@ -93,7 +93,7 @@ export function createGroupCommit(deps: GroupCommitDeps) {
     for (const outcome of outcomes) outcome();
   }
 
-  return function transaction<T>(fn: (trx: Kysely<SqliteSchema>) => Promise<T>): Promise<T> {
+  return function transaction<T>(fn: (trx: Kysely<SqlSchema>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
       schedule();

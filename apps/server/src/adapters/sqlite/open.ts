@@ -12,7 +12,8 @@ import { migrate } from './migrate.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import type { Migration } from './migrations/migration.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
-import type { SqliteSchema } from './schema.ts';
+import type { SqlSchema } from '../sql/schema.ts';
+import type { SqlHandle } from '../sql/sql-handle.ts';
 import { SQLITE_BUSY, sqliteCode, translateSqliteError } from './sqlite-errors.ts';
 
 /**
@@ -31,8 +32,8 @@ export interface OpenSqliteOptions {
   migrations?: readonly Migration[];
 }
 
-export interface SqliteHandle {
-  readonly db: Kysely<SqliteSchema>;
+export interface SqliteHandle extends SqlHandle {
+  readonly dialect: 'sqlite';
   readonly file: string;
   /** Throws StorageUnavailableError when the file at `file` is no longer the database opened. */
   checkFile(): void;
@@ -51,7 +52,7 @@ export interface SqliteHandle {
    * and that BEGIN and COMMIT run directly rather than as trips through Kysely. `fn` gets a Kysely
    * instance that runs on the connection without taking the lock, which the group holds.
    */
-  transaction<T>(fn: (trx: Kysely<SqliteSchema>) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (trx: Kysely<SqlSchema>) => Promise<T>): Promise<T>;
   /** Prepared statements currently cached (for tests and diagnostics). */
   cachedStatements(): number;
   close(): Promise<void>;
@@ -61,7 +62,7 @@ export interface SqliteHandle {
  * Kysely on a connection whose lock the caller holds (inside transaction()): builder queries take
  * Kysely's usual way without a lock; compiled queries (prepared.ts) run at once.
  */
-class HeldKysely extends Kysely<SqliteSchema> {
+class HeldKysely extends Kysely<SqlSchema> {
   readonly #database: NodeSqliteDatabase;
 
   constructor(database: NodeSqliteDatabase) {
@@ -118,7 +119,7 @@ export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
   const database = new NodeSqliteDatabase(raw);
   const fileLock = useFileLock(inMemory ? `:memory:${randomUUID()}` : realpathSync(options.file));
   const guard = { busyTimeoutMs, checkFile: inMemory ? () => {} : fileIdentityCheck(options.file) };
-  const db = new Kysely<SqliteSchema>({
+  const db = new Kysely<SqlSchema>({
     dialect: new ImmediateSqliteDialect({ database, lock: fileLock.lock, guard }),
   });
   // Only ever used inside transaction() below, which holds the lock; never destroyed (db owns the connection).
@@ -133,6 +134,7 @@ export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
   });
 
   return {
+    dialect: 'sqlite',
     db,
     file: options.file,
     checkFile: guard.checkFile,

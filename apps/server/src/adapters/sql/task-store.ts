@@ -11,7 +11,7 @@ import type {
   TaskRecord,
   TaskStore,
 } from '../../ports/task-store.ts';
-import type { SqliteHandle } from './open.ts';
+import type { SqlHandle } from './sql-handle.ts';
 import { arg, prepare } from './prepared.ts';
 import { rowFromNewTask, taskFromRow } from './rows.ts';
 import type { TasksTable } from './schema.ts';
@@ -42,7 +42,7 @@ const TASK_COLUMNS = Object.keys({
   result_deleted_at: 1,
 } satisfies Record<keyof TasksTable, 1>) as (keyof TasksTable)[];
 
-export function createSqliteTaskStore(handle: SqliteHandle): TaskStore {
+export function createSqlTaskStore(handle: SqlHandle): TaskStore {
   const { db } = handle;
   // The poll's and the submit's queries, compiled once (prepared.ts).
   const taskById = prepare<{ id: string }, Selectable<TasksTable>>(

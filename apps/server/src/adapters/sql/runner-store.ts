@@ -2,7 +2,7 @@
 import type { TaskType } from '@vidforge/contract';
 import type { Selectable } from 'kysely';
 import type { RunnerRecord, RunnerStore } from '../../ports/runner-store.ts';
-import type { SqliteHandle } from './open.ts';
+import type { SqlHandle } from './sql-handle.ts';
 import type { RunnersTable } from './schema.ts';
 
 const fromRow = (row: Selectable<RunnersTable>): RunnerRecord => ({
@@ -17,7 +17,7 @@ const fromRow = (row: Selectable<RunnersTable>): RunnerRecord => ({
   lastSeenAt: row.last_seen_at,
 });
 
-export function createSqliteRunnerStore(handle: SqliteHandle): RunnerStore {
+export function createSqlRunnerStore(handle: SqlHandle): RunnerStore {
   const { db } = handle;
 
   return {

@@ -16,17 +16,17 @@ import type {
   OpenLease,
   WorkQueue,
 } from '../../ports/work-queue.ts';
-import type { SqliteHandle } from './open.ts';
-import type { AttemptOutcome, SqliteSchema, TaskAttemptsTable } from './schema.ts';
-import { Waker } from './waker.ts';
+import type { SqlHandle } from './sql-handle.ts';
+import type { AttemptOutcome, SqlSchema, TaskAttemptsTable } from './schema.ts';
+import { Waker } from '../sqlite/waker.ts';
 
 /** Progress reaches 1 only through complete(). */
 const MAX_RUNNING_PROGRESS = 0.99;
 
 /** Queues over one handle share wake-ups, so a submit through one wakes workers of another. */
-const wakers = new WeakMap<SqliteHandle, Waker>();
+const wakers = new WeakMap<SqlHandle, Waker>();
 
-export function createSqliteWorkQueue(handle: SqliteHandle): WorkQueue {
+export function createSqlWorkQueue(handle: SqlHandle): WorkQueue {
   const { db } = handle;
   let waker = wakers.get(handle);
   if (!waker) {
@@ -284,7 +284,7 @@ function isReaped(lease: Lease): lease is ExpiredLease {
 }
 
 /** The open attempt's id when the caller still holds the lease, otherwise null. */
-async function fence(trx: Transaction<SqliteSchema>, lease: Lease): Promise<number | null> {
+async function fence(trx: Transaction<SqlSchema>, lease: Lease): Promise<number | null> {
   const row = await trx
     .selectFrom('task_attempts as a')
     .innerJoin('tasks as t', 't.id', 'a.task_id')
@@ -300,7 +300,7 @@ async function fence(trx: Transaction<SqliteSchema>, lease: Lease): Promise<numb
 }
 
 async function endAttempt(
-  trx: Transaction<SqliteSchema>,
+  trx: Transaction<SqlSchema>,
   attemptId: number,
   now: number,
   outcome: AttemptOutcome,

@@ -1,12 +1,12 @@
 /** AccessStore over SQLite: endpoints, access keys (stored by hash only) and the grants between. */
 import type { Kysely, Selectable } from 'kysely';
 import type { AccessKeyRecord, AccessStore, EndpointRecord } from '../../ports/access-store.ts';
-import type { SqliteHandle } from './open.ts';
+import type { SqlHandle } from './sql-handle.ts';
 import { arg, prepare } from './prepared.ts';
 import { endpointFromRow, keyFromRow } from './rows.ts';
-import type { AccessKeysTable, EndpointsTable, SqliteSchema } from './schema.ts';
+import type { AccessKeysTable, EndpointsTable, SqlSchema } from './schema.ts';
 
-export function createSqliteAccessStore(handle: SqliteHandle): AccessStore {
+export function createSqlAccessStore(handle: SqlHandle): AccessStore {
   const { db } = handle;
   // Read on every authorised request (the version) or on every miss of the auth cache (the rest).
   const versionQuery = prepare<Record<string, never>, { version: number }>(
@@ -147,7 +147,7 @@ export function createSqliteAccessStore(handle: SqliteHandle): AccessStore {
 }
 
 /** Endpoint ids granted per key (one key, or every key when `keyId` is null), sorted. */
-async function grantsOf(db: Kysely<SqliteSchema>, keyId: string | null): Promise<Map<string, string[]>> {
+async function grantsOf(db: Kysely<SqlSchema>, keyId: string | null): Promise<Map<string, string[]>> {
   let query = db.selectFrom('key_endpoints').select(['key_id', 'endpoint_id']);
   if (keyId !== null) query = query.where('key_id', '=', keyId);
   const rows = await query.orderBy('key_id').orderBy('endpoint_id').execute();

@@ -1,5 +1,5 @@
 /**
- * Row types of the SQLite schema as Kysely sees them (see migrations/). Times are INTEGER epoch
+ * Row types of the schema as Kysely sees them, the same on SQLite and PostgreSQL (see each adapter's migrations/). Times are integer epoch
  * milliseconds, JSON is TEXT, booleans would be INTEGER 0/1.
  */
 import type { Generated } from 'kysely';
@@ -125,7 +125,7 @@ export interface SchemaMigrationsTable {
   applied_at: number;
 }
 
-export interface SqliteSchema {
+export interface SqlSchema {
   endpoints: EndpointsTable;
   access_keys: AccessKeysTable;
   key_endpoints: KeyEndpointsTable;

@@ -1,8 +1,8 @@
 /** WorkerSlots over SQLite: the claim runs under BEGIN IMMEDIATE, so concurrent starts serialise. */
 import type { SlotClaim, WorkerSlots } from '../../ports/worker-slots.ts';
-import type { SqliteHandle } from './open.ts';
+import type { SqlHandle } from './sql-handle.ts';
 
-export function createSqliteWorkerSlots(handle: SqliteHandle): WorkerSlots {
+export function createSqlWorkerSlots(handle: SqlHandle): WorkerSlots {
   const { db } = handle;
   return {
     claim(host, pid, isRunning, now): Promise<SlotClaim> {

@@ -1,0 +1,24 @@
+/**
+ * What the SQL adapters need of a database, whichever engine holds it: Kysely over one schema, a
+ * way to run compiled queries (prepared.ts), and write transactions. The embedded SQLite file
+ * (adapters/sqlite) and PostgreSQL (adapters/postgres) each provide one; the stores in this folder
+ * are written once against it (house rule 4: one implementation, one conformance suite, two engines).
+ */
+import type { CompiledQuery, Kysely, QueryResult } from 'kysely';
+import type { SqlSchema } from './schema.ts';
+
+export type SqlDialectName = 'sqlite' | 'postgres';
+
+export interface SqlHandle {
+  readonly dialect: SqlDialectName;
+  readonly db: Kysely<SqlSchema>;
+  /** Runs one compiled query outside any transaction, the fastest way the engine offers. */
+  executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
+  /**
+   * One write transaction. SQLite: BEGIN IMMEDIATE, so writers are serialised and a read inside
+   * sees what the write will change. PostgreSQL: READ COMMITTED; code that reads before it writes
+   * locks what it read (`forUpdate` below) or relies on a unique index.
+   */
+  transaction<T>(fn: (trx: Kysely<SqlSchema>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
