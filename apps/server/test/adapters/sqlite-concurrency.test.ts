@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSqliteAdapters, type SqliteAdapters } from '../../src/adapters/sqlite/index.ts';
 import { createSqlWorkQueue } from '../../src/adapters/sql/work-queue.ts';
+import { openSqliteAdapters, type SqliteAdapters } from '../../src/adapters/sqlite/index.ts';
 import { createTask, ENGINE, idempotency, newTask, T0, VIDEO } from '../conformance/fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
 

@@ -1,10 +1,10 @@
-/** AccessStore over SQLite: endpoints, access keys (stored by hash only) and the grants between. */
+/** AccessStore in SQL: endpoints, access keys (stored by hash only) and the grants between. */
 import type { Kysely, Selectable } from 'kysely';
 import type { AccessKeyRecord, AccessStore, EndpointRecord } from '../../ports/access-store.ts';
-import type { SqlHandle } from './sql-handle.ts';
 import { arg, prepare } from './prepared.ts';
 import { endpointFromRow, keyFromRow } from './rows.ts';
 import type { AccessKeysTable, EndpointsTable, SqlSchema } from './schema.ts';
+import type { SqlHandle } from './sql-handle.ts';
 
 export function createSqlAccessStore(handle: SqlHandle): AccessStore {
   const { db } = handle;

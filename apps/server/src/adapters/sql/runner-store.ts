@@ -1,9 +1,9 @@
-/** RunnerStore over SQLite. */
+/** RunnerStore in SQL. */
 import type { TaskType } from '@vidforge/contract';
 import type { Selectable } from 'kysely';
 import type { RunnerRecord, RunnerStore } from '../../ports/runner-store.ts';
-import type { SqlHandle } from './sql-handle.ts';
 import type { RunnersTable } from './schema.ts';
+import type { SqlHandle } from './sql-handle.ts';
 
 const fromRow = (row: Selectable<RunnersTable>): RunnerRecord => ({
   id: row.id,

@@ -11,10 +11,10 @@ import type {
   TaskRecord,
   TaskStore,
 } from '../../ports/task-store.ts';
-import type { SqlHandle } from './sql-handle.ts';
 import { arg, prepare } from './prepared.ts';
 import { rowFromNewTask, taskFromRow } from './rows.ts';
 import type { TasksTable } from './schema.ts';
+import type { SqlHandle } from './sql-handle.ts';
 
 /** Every column, so the insert below has one fixed shape (checked against the table's type). */
 const TASK_COLUMNS = Object.keys({

@@ -16,9 +16,9 @@ import type {
   OpenLease,
   WorkQueue,
 } from '../../ports/work-queue.ts';
-import type { SqlHandle } from './sql-handle.ts';
-import type { AttemptOutcome, SqlSchema, TaskAttemptsTable } from './schema.ts';
 import { Waker } from '../sqlite/waker.ts';
+import type { AttemptOutcome, SqlSchema, TaskAttemptsTable } from './schema.ts';
+import type { SqlHandle } from './sql-handle.ts';
 
 /** Progress reaches 1 only through complete(). */
 const MAX_RUNNING_PROGRESS = 0.99;

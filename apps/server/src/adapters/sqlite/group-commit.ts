@@ -16,9 +16,9 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { Kysely } from 'kysely';
+import type { SqlSchema } from '../sql/schema.ts';
 import type { StorageGuard } from './dialect.ts';
 import type { AsyncLock } from './file-lock.ts';
-import type { SqlSchema } from '../sql/schema.ts';
 import { retryWhileBusy, translateSqliteError } from './sqlite-errors.ts';
 
 /** Bounds the wait of the last transaction of a group behind the others. */

@@ -5,6 +5,8 @@ import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { type Compilable, type CompiledQuery, isCompilable, Kysely, type QueryResult, SqliteDialect } from 'kysely';
 import { StorageUnavailableError } from '../../ports/storage-errors.ts';
+import type { SqlSchema } from '../sql/schema.ts';
+import type { SqlHandle } from '../sql/sql-handle.ts';
 import { ImmediateSqliteDialect } from './dialect.ts';
 import { useFileLock } from './file-lock.ts';
 import { createGroupCommit } from './group-commit.ts';
@@ -12,8 +14,6 @@ import { migrate } from './migrate.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import type { Migration } from './migrations/migration.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
-import type { SqlSchema } from '../sql/schema.ts';
-import type { SqlHandle } from '../sql/sql-handle.ts';
 import { SQLITE_BUSY, sqliteCode, translateSqliteError } from './sqlite-errors.ts';
 
 /**
