@@ -147,8 +147,11 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         }
       } else if (reason === null) {
         await settleEngineFailure(task, lease, error, startedAt);
+      } else {
+        // 'finished-elsewhere' and 'lease-lost': whoever ended the lease (a cancel or the deadline
+        // on any replica, the reaper) wrote the outcome; this worker only stops.
+        log.info({ taskId: task.id, attempt: lease.attempt, reason }, 'task stopped: its lease ended elsewhere');
       }
-      // 'finished-elsewhere' and 'lease-lost': whoever ended the lease wrote the outcome.
     } finally {
       clearInterval(timer);
       external.removeEventListener('abort', onExternal);
