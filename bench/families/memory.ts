@@ -122,7 +122,8 @@ export async function memoryFamily(ctx: BenchContext): Promise<Family> {
 
     ctx.log(`memory: ${DOWNLOADS} Range downloads of ${bigLabel}`);
     const big = await requestJson('GET', `${server.testBase}/video/tasks/${bigId}`, undefined, server.headers);
-    const blobPath = join(dataDir, 'media', 'results', `${bigId}.mp4`);
+    // The setup task succeeded at its first attempt: its result is that attempt's key, results/{id}/1.mp4.
+    const blobPath = join(dataDir, 'media', 'results', bigId, '1.mp4');
     let oursSpeed = 0;
     let bareSpeed = 0;
     const dlOurs = await peakDuring(server.child.pid, async () => {
