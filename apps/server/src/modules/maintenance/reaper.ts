@@ -7,6 +7,7 @@ import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { TaskStore } from '../../ports/task-store.ts';
 import type { Lease, WorkQueue } from '../../ports/work-queue.ts';
+import { resultKeysOf } from '../results/result-key.ts';
 import type { RetryPolicy } from '../workers/retry-policy.ts';
 
 export interface ReaperDeps {
@@ -64,7 +65,8 @@ export function createReaper(deps: ReaperDeps) {
   async function sweepResults(): Promise<number> {
     let count = 0;
     for (const task of await store.expiredResults(clock.now(), BATCH)) {
-      if (task.outputKey) await deps.blobs.delete(task.outputKey);
+      // With the previews and records kept beside it (result-key.ts).
+      if (task.outputKey) for (const key of resultKeysOf(task.outputKey)) await deps.blobs.delete(key);
       await store.markResultDeleted(task.id, clock.now());
       count++;
     }
