@@ -7,12 +7,12 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
-import type { SourceKind } from '../../engines/engine.ts';
+import { EngineError, type SourceKind } from '../../engines/engine.ts';
 import type { MediaConfig } from '../media/media.config.ts';
 import { invalidParam, OpenAiError } from './openai-errors.ts';
 import { maxBytesOf, type StoredUpload, type Uploads } from './uploads.ts';
 
-const FIELD_NAME = /^([a-z][a-z_]{0,39})(?:\[([a-z][a-z_]{0,39})\])?$/;
+const FIELD_NAME = /^([a-z][a-z0-9_]{0,39})(?:\[([a-z][a-z0-9_]{0,39})\])?$/;
 
 export interface FormBody {
   fields: Record<string, unknown>;
@@ -38,7 +38,13 @@ export async function readFormBody(request: FastifyRequest, options: FormOptions
   }
   const values = new Map<string, string | Map<string, string>>();
   let upload: StoredUpload | undefined;
-  for await (const part of request.parts()) {
+  const parts = request.parts()[Symbol.asyncIterator]();
+  for (;;) {
+    const step = await parts.next().catch((error: unknown) => {
+      throw formError(error);
+    });
+    if (step.done) break;
+    const part = step.value;
     const match = FIELD_NAME.exec(part.fieldname);
     if (!match)
       throw invalidParam(
@@ -52,7 +58,10 @@ export async function readFormBody(request: FastifyRequest, options: FormOptions
         part.file.destroy();
         throw invalidParam(part.fieldname, `${part.fieldname} cannot be a file here`, 'unexpected_file');
       }
-      upload = await options.uploads.store(part.file, options.file.kind, options.signal);
+      upload = await options.uploads.store(part.file, options.file.kind, options.signal).catch((error: unknown) => {
+        // The form broke off inside the file (busboy's errors carry no code): the client's fault.
+        throw error instanceof EngineError || request.raw.complete ? error : formError(error);
+      });
       if (part.file.truncated) throw tooLarge(options.file.field, maxBytesOf(options.file.kind, options.media));
       continue;
     }
@@ -85,6 +94,13 @@ export async function readFormBody(request: FastifyRequest, options: FormOptions
     [...values].map(([name, value]) => [name, value instanceof Map ? Object.fromEntries(value) : value]),
   );
   return { fields, ...(upload ? { upload } : {}) };
+}
+
+/** Parser limits keep their code (openai-errors.ts maps them); anything else is a malformed form. */
+function formError(error: unknown): unknown {
+  if (error && typeof error === 'object' && 'code' in error && String(error.code).startsWith('FST_')) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new OpenAiError(400, `The form could not be parsed: ${message}`, { code: 'invalid_body' });
 }
 
 const tooLarge = (param: string, maxBytes: number) =>
