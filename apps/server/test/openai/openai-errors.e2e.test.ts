@@ -204,6 +204,8 @@ describe('hostile bodies, by hand', () => {
         400,
       ],
       ['JSON array', post('[]', { 'content-type': 'application/json' }), 400],
+      ['JSON __proto__', post('{"__proto__":{"a":1},"prompt":"x"}', { 'content-type': 'application/json' }), 400],
+      ['JSON empty', post('', { 'content-type': 'application/json' }), 400],
       ['JSON broken', post('{"prompt":', { 'content-type': 'application/json' }), 400],
       [
         'JSON file_id',

@@ -91,6 +91,14 @@ export function registerOpenAiRoutes(app: FastifyInstance, deps: OpenAiRoutesDep
           request.log.error({ err: error }, 'unhandled error');
           return sendOpenAiError(reply, new OpenAiError(500, 'Internal server error', { code: 'internal_error' }));
         });
+        // The Python SDK sends `Content-Type: application/json` with an empty body on DELETE: that
+        // is no body, not a malformed one. Everything else parses as before (poisoning refused).
+        const json = api.getDefaultJsonParser('error', 'error');
+        api.removeContentTypeParser('application/json');
+        api.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+          if (body === '' && request.method !== 'POST') return done(null, undefined);
+          return json(request, body as string, done);
+        });
         // Before the body is read: an unknown key gets 401 without us parsing anything.
         api.addHook('onRequest', async (request) => {
           request.keyAccess = await deps.auth.authorizeKey(request.headers.authorization);
