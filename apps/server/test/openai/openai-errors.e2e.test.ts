@@ -233,6 +233,36 @@ describe('hostile bodies, by hand', () => {
         400,
       ],
     ];
+    const dataUrl = `data:image/png;base64,${'A'.repeat(Math.ceil((IMAGE_MAX_BYTES * 4) / 3) + 400)}`;
+    const json = { 'content-type': 'application/json' };
+    const remix = (body: BodyInit, headers: Record<string, string> = {}) =>
+      raw('/videos/AAAAAAAAAAAAAAAAAAAAAA/remix', { method: 'POST', body, headers });
+    const extend = (body: BodyInit, headers: Record<string, string> = {}) =>
+      raw('/videos/extensions', { method: 'POST', body, headers });
+    cases.push(
+      ['JSON over the body limit', post(JSON.stringify({ prompt: 'x', pad: 'x'.repeat(400_000) }), json), 413],
+      [
+        'data: URL over the image limit',
+        post(JSON.stringify({ prompt: 'x', model: 'test', input_reference: { image_url: dataUrl } }), json),
+        413,
+      ],
+      ['remix with a file', remix(form(['prompt', 'x'], ['video', png, 'a.png'])), 400],
+      ['remix unknown field', remix(JSON.stringify({ prompt: 'x', seed: 1 }), json), 400],
+      ['remix no prompt', remix(JSON.stringify({}), json), 400],
+      ['extension without video', extend(JSON.stringify({ prompt: 'x', seconds: '2' }), json), 400],
+      [
+        'extension of an unknown video',
+        extend(JSON.stringify({ prompt: 'x', seconds: '2', video: { id: 'nope' } }), json),
+        404,
+      ],
+      [
+        'extension with an image file',
+        extend(form(['prompt', 'x'], ['seconds', '2'], ['model', 'test'], ['video', png, 'v.mp4'])),
+        400,
+      ],
+      ['extension seconds not a number', extend(form(['prompt', 'x'], ['seconds', 'two'], ['video[id]', 'x'])), 400],
+      ['content variant unknown', raw('/videos/AAAAAAAAAAAAAAAAAAAAAA/content?variant=gif'), 400],
+    );
     for (const [name, pending, status] of cases) {
       const response = await pending;
       expect(response.status, `${name}: ${JSON.stringify(response.body)}`).toBe(status);

@@ -131,6 +131,45 @@ describe('the official openai client', () => {
     expect(await probe(path)).toMatchObject({ width: 720, height: 720, frames: 96, duration: 4 });
   });
 
+  it('extends an uploaded video: the checked upload, then its length plus the seconds', async () => {
+    const clip = await toFile(await readFile(fixtures.mp4), 'clip.mp4', { type: 'video/mp4' });
+    const extension = await client.videos.extend({
+      video: clip,
+      prompt: 'Onwards',
+      seconds: '2' as never,
+      model: 'preview',
+    } as never);
+    expect(extension).toMatchObject({ size: '160x120', seconds: '3' });
+    const { video } = await waitFor(client, extension.id);
+    expect(video).toMatchObject({ status: 'completed', size: '160x120', seconds: '3' });
+  });
+
+  it('serves byte ranges of the video', async () => {
+    const response = await fetch(`${server.url}/v1/videos/${first.id}/content`, {
+      headers: { authorization: `Bearer ${server.key}`, range: 'bytes=0-99' },
+    });
+    expect(response.status).toBe(206);
+    expect(response.headers.get('content-range')).toMatch(/^bytes 0-99\/\d+$/);
+    expect((await response.arrayBuffer()).byteLength).toBe(100);
+  });
+
+  it('a task made through the seed API is a video here, and a forged upload URL fails its task', async () => {
+    const seedCall = (path: string, body?: unknown) =>
+      server.call(body ? 'POST' : 'GET', `${server.basePath}/${server.previewEndpointPath}${path}`, body);
+    const forged = `${server.url}/v1/videos/uploads/${'C'.repeat(22)}.png?exp=${Date.now() + 60_000}&kid=k1&sig=${'A'.repeat(43)}`;
+    const submitted = await seedCall('/video/generate', { prompt: 'forged', config: { sourceImage: forged } });
+    expect(submitted.status).toBe(200);
+    const { video } = await waitFor(client, submitted.body.taskId);
+    expect(video).toMatchObject({
+      status: 'failed',
+      model: 'preview',
+      prompt: 'forged',
+      size: '1280x720',
+      seconds: '2',
+    });
+    expect(video.error).toMatchObject({ code: 'source_fetch_failed' });
+  });
+
   it('deletes: the video is gone here, the task stays readable through the seed API without media', async () => {
     const created = await client.videos.create({ prompt: 'Short-lived', ...small });
     await waitFor(client, created.id);
