@@ -109,13 +109,17 @@ export async function startServer(
   if (config.enableTestEngine) engines.register(createTestEngine());
 
   const retry = createRetryPolicy({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs });
+  const ownMediaFetcher = withOwnMediaSources(createSafeFetcher(config.media), {
+    publicUrl: () => publicUrl,
+    signer,
+    tasks: store,
+    blobs,
+    clock,
+    media: config.media,
+  });
   const workRoot = join(dataDir, 'work');
   const uploads = { blobs, signer, clock, media: config.media, publicUrl: () => publicUrl, workRoot, log };
-  const ownMedia = { publicUrl: () => publicUrl, signer, tasks: store, blobs, clock, media: config.media };
-  const fetcher = withUploadedSources(withOwnMediaSources(createSafeFetcher(config.media), ownMedia), {
-    ...uploads,
-    retentionMs: config.retentionMs,
-  });
+  const fetcher = withUploadedSources(ownMediaFetcher, { ...uploads, retentionMs: config.retentionMs });
   const faults = createFaultContainment(log);
   const runTask = createTaskRunner({
     store,

@@ -17,6 +17,7 @@ import {
   type OpenAiVideo,
   type OpenAiVideoDeleted,
   type OpenAiVideoList,
+  TASK_ID_PATTERN,
 } from '@vidforge/contract';
 import { ApiError } from '../../http/api-error.ts';
 import type { AccessKeyRecord, EndpointRecord } from '../../ports/access-store.ts';
@@ -65,6 +66,8 @@ export function createOpenAiService(deps: OpenAiServiceDeps) {
   const { tasks, origins } = deps;
 
   async function own(access: KeyAccess, id: string, param = 'video_id'): Promise<OwnedVideo> {
+    // A malformed id is as unknown as a well-formed one, without asking the database.
+    if (!TASK_ID_PATTERN.test(id)) throw notFound(id, param);
     let task: TaskRecord;
     try {
       task = await tasks.record(
