@@ -19,6 +19,7 @@ import { requestIdOf } from './http/request-id.ts';
 import type { AuthService } from './modules/auth/auth.service.ts';
 import { registerConsoleRoutes } from './modules/console/console.routes.ts';
 import type { ConsoleBundle } from './modules/console/console-bundle.ts';
+import { type OpenAiRoutesDeps, registerOpenAiRoutes } from './modules/openai/index.ts';
 import { type MediaRoutesDeps, registerMediaRoutes } from './modules/results/media.routes.ts';
 import type { RunnerService } from './modules/runners/runner.service.ts';
 import { registerRunnerRoutes } from './modules/runners/runners.routes.ts';
@@ -43,6 +44,8 @@ export interface AppDeps extends MediaRoutesDeps {
   sources: TaskSources;
   /** Contains a fault while handling one request to that request (absent in unit tests). */
   faults?: Pick<FaultContainment, 'runRequest'>;
+  /** The OpenAI-compatible /v1/videos and /v1/models (docs/openai-api.md); absent: not served. */
+  openai?: Omit<OpenAiRoutesDeps, 'auth'>;
   /** The web console's files, served at `/`; absent: no console. */
   console?: ConsoleBundle;
 }
@@ -133,6 +136,7 @@ export function buildApp(deps: AppDeps): App {
   registerTaskRoutes(app, { auth: deps.auth, tasks: deps.tasksService });
   registerMediaRoutes(app, deps);
   registerRunnerRoutes(app, { runners: deps.runners, sources: deps.sources });
+  if (deps.openai) registerOpenAiRoutes(app, { ...deps.openai, auth: deps.auth });
   if (deps.console) registerConsoleRoutes(app, deps.console);
 
   return {

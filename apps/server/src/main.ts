@@ -25,6 +25,7 @@ import { type BootstrapResult, bootstrapAccess } from './modules/auth/bootstrap.
 import { loadConsoleBundle } from './modules/console/console-bundle.ts';
 import { createReaper } from './modules/maintenance/reaper.ts';
 import { checkFfmpeg, createSafeFetcher, FfmpegCheckError } from './modules/media/index.ts';
+import { createOpenAiApi, withUploadedSources } from './modules/openai/index.ts';
 import { createLocalMediaUrls } from './modules/results/local-media-urls.ts';
 import { withOwnMediaSources } from './modules/results/own-media-source.ts';
 import { loadSigningSecrets } from './modules/results/signing-secrets.ts';
@@ -92,7 +93,7 @@ export async function startServer(
   if (config.enableTestEngine) engines.register(createTestEngine());
 
   const retry = createRetryPolicy({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs });
-  const fetcher = withOwnMediaSources(createSafeFetcher(config.media), {
+  const ownMediaFetcher = withOwnMediaSources(createSafeFetcher(config.media), {
     publicUrl: () => publicUrl,
     signer,
     tasks: ledger,
@@ -101,6 +102,8 @@ export async function startServer(
     media: config.media,
   });
   const workRoot = join(dataDir, 'work');
+  const uploads = { blobs, signer, clock, media: config.media, publicUrl: () => publicUrl, workRoot, log };
+  const fetcher = withUploadedSources(ownMediaFetcher, { ...uploads, retentionMs: config.retentionMs });
   const faults = createFaultContainment(log);
   const runTask = createTaskRunner({
     ledger,
@@ -214,6 +217,7 @@ export async function startServer(
     sources,
     faults,
     console: config.console ? await loadConsoleBundle() : undefined,
+    openai: createOpenAiApi({ ...uploads, tasks: tasksService, ffmpeg, retentionMs: config.retentionMs }),
   });
 
   const reaper = createReaper({

@@ -1,4 +1,5 @@
 export * from './errors.ts';
+export * from './openai.ts';
 export * from './requests.ts';
 export * from './runner.ts';
 export * from './task.ts';

@@ -31,13 +31,13 @@ export const OUTPUT_SIZES: Record<AspectRatio, { width: number; height: number }
 
 const codePoints = (s: string) => [...s].length;
 
-const Prompt = z
+export const Prompt = z
   .string()
   .trim()
   .refine((s) => s.length > 0, 'must not be empty')
   .refine((s) => codePoints(s) <= PROMPT_MAX, `must be at most ${PROMPT_MAX} characters`);
 
-const NegativePrompt = z
+export const NegativePrompt = z
   .string()
   .trim()
   .refine((s) => codePoints(s) <= PROMPT_MAX, `must be at most ${PROMPT_MAX} characters`);

@@ -78,6 +78,8 @@ export interface ListTasksOptions {
   limit: number;
   /** Opaque position returned by a previous page. */
   cursor?: { createdAt: number; id: string };
+  /** Newest first (default) or oldest first; the cursor is exclusive either way. */
+  order?: 'asc' | 'desc';
 }
 
 export interface Lease {
@@ -148,7 +150,7 @@ export interface TaskLedger {
    */
   create(task: NewTask, idempotency?: IdempotencyClaim, maxPending?: number): Promise<CreateTaskResult>;
   get(id: string): Promise<TaskRecord | null>;
-  /** Newest first; ties broken by id so paging is stable. */
+  /** Newest first unless `order` says otherwise; ties broken by id so paging is stable. */
   list(options: ListTasksOptions): Promise<TaskRecord[]>;
   /**
    * Ends a PENDING or IN_PROGRESS task as FAIL with `code` (CANCELLED, TIMEOUT) whoever holds it,

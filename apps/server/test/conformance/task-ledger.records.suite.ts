@@ -201,6 +201,25 @@ export function ledgerRecordsSuite(name: string, factory: LedgerFactory): void {
         expect(after.map((t) => t.id)).toEqual([b.id, a.id]);
         expect(await fx.ledger.list({ endpointId: 'ep_nobody', limit: 10 })).toEqual([]);
       });
+
+      it('pages oldest first with order asc, the cursor exclusive, each task exactly once', async () => {
+        const made = [];
+        for (let i = 0; i < 7; i++) made.push(await createTask(fx.ledger, { createdAt: T0 + Math.floor(i / 3) }));
+        const expected = made
+          .map((t) => ({ id: t.id, createdAt: t.createdAt }))
+          .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+          .map((t) => t.id);
+        const seen: string[] = [];
+        let cursor: { createdAt: number; id: string } | undefined;
+        for (let page = 0; page < 10; page++) {
+          const rows = await fx.ledger.list({ endpointId: ENDPOINT, limit: 3, cursor, order: 'asc' });
+          seen.push(...rows.map((r) => r.id));
+          const last = rows.at(-1);
+          if (rows.length < 3 || !last) break;
+          cursor = { createdAt: last.createdAt, id: last.id };
+        }
+        expect(seen).toEqual(expected);
+      });
     });
 
     describe('finishUnleased', () => {

@@ -4,6 +4,18 @@
  */
 import { z } from 'zod';
 import { API_ERROR_STATUS, ErrorBody } from '../errors.ts';
+import {
+  OpenAiContentQuery,
+  OpenAiCreateVideoRequest,
+  OpenAiErrorBody,
+  OpenAiExtendVideoRequest,
+  OpenAiListVideosQuery,
+  OpenAiModelList,
+  OpenAiRemixVideoRequest,
+  OpenAiVideo,
+  OpenAiVideoDeleted,
+  OpenAiVideoList,
+} from '../openai.ts';
 import { ExtendRequest, GenerateRequest, UpscaleRequest } from '../requests.ts';
 import {
   LEASE_TOKEN_HEADER,
@@ -18,6 +30,7 @@ import {
   RunnerUploadResponse,
 } from '../runner.ts';
 import { ListTasksQuery, SubmitResponse, Task, TaskList } from '../task.ts';
+import { openAiPaths } from './openai-paths.ts';
 
 type JsonObject = Record<string, unknown>;
 
@@ -30,6 +43,11 @@ const REQUEST_SCHEMAS = [
   RunnerHeartbeatRequest,
   RunnerFailRequest,
   RunnerAbortRequest,
+  OpenAiCreateVideoRequest,
+  OpenAiRemixVideoRequest,
+  OpenAiExtendVideoRequest,
+  OpenAiListVideosQuery,
+  OpenAiContentQuery,
 ];
 const RESPONSE_SCHEMAS = [
   SubmitResponse,
@@ -40,6 +58,11 @@ const RESPONSE_SCHEMAS = [
   RunnerHeartbeatResponse,
   RunnerUploadResponse,
   RunnerSettleResponse,
+  OpenAiVideo,
+  OpenAiVideoList,
+  OpenAiVideoDeleted,
+  OpenAiModelList,
+  OpenAiErrorBody,
 ];
 
 function componentSchemas(): Record<string, JsonObject> {
@@ -248,14 +271,15 @@ function runnerPaths(): Record<string, JsonObject> {
 }
 
 export function buildOpenApiDocument(): JsonObject {
-  const listQuery = componentSchemas().ListTasksQuery as { properties: Record<string, JsonObject> };
+  const components = componentSchemas();
+  const listQuery = components.ListTasksQuery as { properties: Record<string, JsonObject> };
   return {
     openapi: '3.1.0',
     info: {
       title: 'Vidforge video API',
       version: '1.0.0',
       description:
-        'Asynchronous video generation compatible with the MaaS Haiper Video API: submit a task, poll it, download the signed media URL.',
+        'Asynchronous video generation compatible with the MaaS Haiper Video API: submit a task, poll it, download the signed media URL. The same tasks are served in the shape of the OpenAI Videos API under /v1 (paths with their own server).',
     },
     servers: [{ url: '/v1/ai', description: 'basePath' }],
     components: {
@@ -263,7 +287,7 @@ export function buildOpenApiDocument(): JsonObject {
         bearer: { type: 'http', scheme: 'bearer', description: 'Access key' },
         runnerToken: { type: 'http', scheme: 'bearer', description: 'Runner token (vfr_…), never an access key' },
       },
-      schemas: componentSchemas(),
+      schemas: components,
     },
     paths: {
       '/{endpointPath}/video/generate': submit(
@@ -312,6 +336,7 @@ export function buildOpenApiDocument(): JsonObject {
         },
       },
       ...runnerPaths(),
+      ...openAiPaths(components),
     },
   };
 }

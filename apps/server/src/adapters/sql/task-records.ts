@@ -137,12 +137,14 @@ export function createSqlTaskRecords(handle: SqlHandle): TaskRecords {
       let query = db.selectFrom('tasks').selectAll().where('endpoint_id', '=', options.endpointId);
       if (options.status) query = query.where('status', '=', options.status);
       const cursor = options.cursor;
+      const order = options.order ?? 'desc';
       if (cursor) {
-        query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(cursor.createdAt, cursor.id)));
+        const past = order === 'desc' ? '<' : '>';
+        query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), past, eb.tuple(cursor.createdAt, cursor.id)));
       }
       const rows = await query
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
+        .orderBy('created_at', order)
+        .orderBy('id', order)
         .limit(Math.max(0, Math.floor(options.limit)))
         .execute();
       return rows.map(taskFromRow);

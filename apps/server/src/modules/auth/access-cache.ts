@@ -57,7 +57,10 @@ class BoundedMap<K, V> {
   }
 }
 
-type Lookups = Pick<AccessStore, 'accessVersion' | 'keyByHash' | 'endpointByPath'>;
+type Lookups = Pick<AccessStore, 'accessVersion' | 'keyByHash' | 'endpointByPath' | 'endpointById'>;
+
+/** Ids share the endpoints map with paths; `#` never appears in a path (ENDPOINT_PATH_PATTERN). */
+const idEntry = (id: string) => `#${id}`;
 
 export function createAccessCache(access: Lookups, limits: AccessCacheLimits = DEFAULT_ACCESS_CACHE_LIMITS) {
   const keys = new BoundedMap<string, KeyWithHash>(limits.keys);
@@ -106,6 +109,16 @@ export function createAccessCache(access: Lookups, limits: AccessCacheLimits = D
       const filledUnder = epoch;
       const found = await access.endpointByPath(path);
       if (filledUnder === epoch) endpoints.set(path, found && Object.freeze(found));
+      return found;
+    },
+
+    /** The endpoint with this id, or null; as of the last validate() or later. */
+    async endpointById(id: string): Promise<EndpointRecord | null> {
+      const cached = endpoints.get(idEntry(id));
+      if (cached !== undefined) return cached;
+      const filledUnder = epoch;
+      const found = await access.endpointById(id);
+      if (filledUnder === epoch) endpoints.set(idEntry(id), found && Object.freeze(found));
       return found;
     },
 

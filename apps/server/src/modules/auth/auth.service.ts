@@ -48,6 +48,18 @@ export function createAuthService(access: AccessStore, options: { cacheLimits?: 
       const key = await findKey(authorization);
       return { key, endpoint: await findEndpoint(key, endpointPath) };
     },
+    /**
+     * The key and every endpoint it may use, for the OpenAI-compatible API, where the endpoint is
+     * chosen per request by `model` or by the task, not by the path.
+     */
+    async authorizeKey(
+      authorization: string | undefined,
+    ): Promise<{ key: AccessKeyRecord; endpoints: EndpointRecord[] }> {
+      await cache.validate();
+      const key = await findKey(authorization);
+      const found = await Promise.all(key.endpointIds.map((id) => cache.endpointById(id)));
+      return { key, endpoints: found.filter((endpoint): endpoint is EndpointRecord => endpoint !== null) };
+    },
     /** Entries held by the cache, for tests of its bounds. */
     cacheSizes: () => cache.sizes(),
   };

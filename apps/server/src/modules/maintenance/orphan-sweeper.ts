@@ -1,7 +1,7 @@
 /**
  * Deletes result objects that no task keeps: the outputs of attempts that lost (a retried attempt's
- * partial work, a stale worker's late write), files made from a result that is gone, and objects of
- * tasks that do not exist. Objects of unfinished tasks are left alone, since their attempt may be
+ * partial work, a stale worker's late write), files made from a result that is gone, the records of
+ * tasks that ended without a result, and objects of tasks that do not exist. Objects of unfinished tasks are left alone, since their attempt may be
  * writing them right now; once the task ends, the next sweep settles them.
  */
 import type { BlobStore } from '../../ports/blob-store.ts';
@@ -26,7 +26,8 @@ export async function sweepOrphans(deps: OrphanSweeperDeps): Promise<number> {
       const holder = holders.get(entry.taskId);
       if (holder && !holder.finished) continue;
       const kept = holder?.outputKey ? parseResultKey(holder.outputKey)?.stem : undefined;
-      if (entry.stem === kept) continue;
+      // The committed output and what was made from it; and the task's own record while it keeps one.
+      if (kept && (entry.stem === kept || entry.stem === `${RESULTS_PREFIX}${entry.taskId}`)) continue;
       await deps.blobs.delete(entry.key);
       deleted++;
     }

@@ -10,6 +10,7 @@ import type { Clock } from '../../ports/clock.ts';
 import type { LeaderLock } from '../../ports/leader-lock.ts';
 import type { Lease, TaskLedger } from '../../ports/task-ledger.ts';
 import type { WorkSignal } from '../../ports/work-signal.ts';
+import { resultKeysOf } from '../results/result-key.ts';
 import type { RetryPolicy } from '../workers/retry-policy.ts';
 import { sweepOrphans } from './orphan-sweeper.ts';
 
@@ -81,7 +82,8 @@ export function createReaper(deps: ReaperDeps) {
   async function deleteExpiredResults(): Promise<number> {
     let count = 0;
     for (const task of await ledger.expiredResults(clock.now(), BATCH)) {
-      if (task.outputKey) await deps.blobs.delete(task.outputKey);
+      // With the previews kept beside it (result-key.ts).
+      if (task.outputKey) for (const key of resultKeysOf(task.outputKey)) await deps.blobs.delete(key);
       await ledger.markResultDeleted(task.id, clock.now());
       count++;
     }

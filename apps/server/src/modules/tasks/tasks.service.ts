@@ -19,7 +19,7 @@ import {
 import { taskEngineOf } from '../../engines/runner-family.ts';
 import { ApiError } from '../../http/api-error.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { TaskLedger } from '../../ports/task-ledger.ts';
+import type { TaskLedger, TaskRecord } from '../../ports/task-ledger.ts';
 import type { WorkSignal } from '../../ports/work-signal.ts';
 import type { Caller } from '../auth/auth.service.ts';
 import { generateId } from '../auth/secrets.ts';
@@ -164,6 +164,39 @@ export function createTasksService(deps: TasksServiceDeps) {
         tasks: await Promise.all(page.map((task) => view(task, now))),
         nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
       };
+    },
+
+    /**
+     * For the OpenAI-compatible API, which addresses a task by id alone: the task if its endpoint
+     * is one of `endpointIds` (those of the caller's key), else the same TASK_NOT_FOUND as `get`.
+     */
+    async record(endpointIds: readonly string[], taskId: string): Promise<TaskRecord> {
+      const task = await ledger.get(taskId);
+      if (!task || !endpointIds.includes(task.endpointId)) throw new ApiError('TASK_NOT_FOUND', 'No such task');
+      return task;
+    },
+
+    /** Rows of the caller's endpoint after `after` (exclusive), in either creation order. */
+    records(
+      caller: Caller,
+      options: { limit: number; order: 'asc' | 'desc'; after?: { createdAt: number; id: string } },
+    ): Promise<TaskRecord[]> {
+      return ledger.list({
+        endpointId: caller.endpoint.id,
+        limit: options.limit,
+        order: options.order,
+        cursor: options.after,
+      });
+    },
+
+    /**
+     * Records that the client deleted a finished task's result (the caller removes the files):
+     * media URLs answer 410 from now on and the task stays readable without a mediaUrl, as after
+     * retention.
+     */
+    async forgetResult(caller: Caller, taskId: string): Promise<void> {
+      const task = await findOwn(caller, taskId);
+      await ledger.markResultDeleted(task.id, clock.now());
     },
   };
 }
