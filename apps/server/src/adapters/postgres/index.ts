@@ -1,0 +1,13 @@
+export { SchemaVersionError } from '../sql/schema-version.ts';
+export { type OpenPostgresAdaptersOptions, openPostgresAdapters, type PostgresAdapters } from './adapters.ts';
+export { DatabaseUrlError, databaseUrlProblem, redactDatabaseUrl } from './connection-url.ts';
+export { checkPostgresSchema, migratePostgres, SchemaBehindError } from './migrate.ts';
+export {
+  DEFAULT_POOL_SIZE,
+  MAX_POOL_SIZE,
+  type OpenPostgresOptions,
+  openPostgres,
+  type PostgresHandle,
+  type PostgresLog,
+} from './open.ts';
+export { isUnavailable, translatePgError } from './pg-errors.ts';
