@@ -1,0 +1,28 @@
+/**
+ * The conformance suites of the generic SQL stores against PostgreSQL, each test in a fresh schema
+ * of the real server (support/postgres.ts), as sqlite.conformance.test.ts runs them on SQLite.
+ */
+import { accessStoreSuite } from '../conformance/access-store.suite.ts';
+import { runnerStoreSuite } from '../conformance/runner-store.suite.ts';
+import { workerSlotsSuite } from '../conformance/worker-slots.suite.ts';
+import { postgresTestBed } from '../support/postgres.ts';
+
+accessStoreSuite('postgres', async () => {
+  const bed = await postgresTestBed();
+  const adapters = await bed.openAdapters();
+  return { access: adapters.access, cleanup: bed.cleanup };
+});
+
+runnerStoreSuite('postgres', async () => {
+  const bed = await postgresTestBed();
+  const adapters = await bed.openAdapters();
+  return { runners: adapters.runners, cleanup: bed.cleanup };
+});
+
+workerSlotsSuite('postgres', async (count) => {
+  const bed = await postgresTestBed();
+  // One migrates; the others open the schema as further replicas would.
+  const first = await bed.openAdapters();
+  const others = await Promise.all(Array.from({ length: count - 1 }, () => bed.openAdapters({ migrate: false })));
+  return { handles: [first, ...others].map((a) => a.slots), cleanup: bed.cleanup };
+});
