@@ -1,6 +1,14 @@
 export { SchemaVersionError } from '../sql/schema-version.ts';
 export { type OpenPostgresAdaptersOptions, openPostgresAdapters, type PostgresAdapters } from './adapters.ts';
 export { DatabaseUrlError, databaseUrlProblem, redactDatabaseUrl } from './connection-url.ts';
+export {
+  bestSample,
+  type ClockSample,
+  type DatabaseClock,
+  type DatabaseClockOptions,
+  offsetOf,
+  openDatabaseClock,
+} from './database-clock.ts';
 export { checkPostgresSchema, migratePostgres, SchemaBehindError } from './migrate.ts';
 export {
   DEFAULT_POOL_SIZE,
