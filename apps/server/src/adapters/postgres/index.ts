@@ -19,3 +19,9 @@ export {
   type PostgresLog,
 } from './open.ts';
 export { isUnavailable, translatePgError } from './pg-errors.ts';
+export {
+  defaultChannel,
+  openPostgresWorkSignal,
+  type PostgresWorkSignal,
+  type PostgresWorkSignalOptions,
+} from './work-signal.ts';

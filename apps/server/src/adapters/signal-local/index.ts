@@ -1,0 +1,1 @@
+export { LocalWorkSignal } from './local-work-signal.ts';
