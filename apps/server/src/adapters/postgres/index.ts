@@ -9,6 +9,11 @@ export {
   offsetOf,
   openDatabaseClock,
 } from './database-clock.ts';
+export {
+  createPostgresLeaderLock,
+  type PostgresLeaderLock,
+  type PostgresLeaderLockOptions,
+} from './leader-lock.ts';
 export { checkPostgresSchema, migratePostgres, SchemaBehindError } from './migrate.ts';
 export {
   DEFAULT_POOL_SIZE,
