@@ -38,7 +38,7 @@ describe('openDatabaseClock', () => {
     handle = await bed.open();
   });
   afterEach(async () => {
-    await bed.cleanup();
+    await bed?.cleanup();
   });
 
   const databaseNow = async () =>

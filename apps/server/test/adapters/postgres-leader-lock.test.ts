@@ -12,12 +12,6 @@ import { alwaysLeader } from '../../src/adapters/sqlite/index.ts';
 import { adminQuery, memoryLog, type PostgresTestBed, postgresTestBed } from '../support/postgres.ts';
 
 let bed: PostgresTestBed;
-beforeEach(async () => {
-  bed = await postgresTestBed();
-});
-afterEach(async () => {
-  await bed.cleanup();
-});
 
 async function lock(target = bed, log = memoryLog()): Promise<PostgresLeaderLock> {
   const handle = await target.open({ log });
@@ -36,6 +30,13 @@ async function takeOver(leader: PostgresLeaderLock, name: string): Promise<void>
 }
 
 describe('PostgreSQL LeaderLock', () => {
+  beforeEach(async () => {
+    bed = await postgresTestBed();
+  });
+  afterEach(async () => {
+    await bed?.cleanup();
+  });
+
   it('lets one process hold a name, and each name separately', async () => {
     const a = await lock();
     const b = await lock();

@@ -10,7 +10,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   migratePostgres,
   openPostgres,
-  openPostgresAdapters,
   SchemaBehindError,
   SchemaVersionError,
 } from '../../src/adapters/postgres/index.ts';
@@ -30,7 +29,7 @@ beforeEach(async () => {
   bed = await postgresTestBed();
 });
 afterEach(async () => {
-  await bed.cleanup();
+  await bed?.cleanup();
 });
 
 /** table → sorted column names, and the names of the indexes a migration created, from SQLite. */
@@ -80,7 +79,7 @@ describe('PostgreSQL migrations', () => {
         select table_name, column_name from information_schema.columns where table_schema = ${bed.schema}
         order by table_name, column_name`.execute(handle.db);
       const actual: Record<string, string[]> = {};
-      for (const row of columns.rows) (actual[row.table_name] ??= []).push(row.column_name);
+      for (const row of columns.rows) actual[row.table_name] = [...(actual[row.table_name] ?? []), row.column_name];
       expect(actual).toEqual(expected.columns);
 
       // Primary keys and UNIQUE columns are indexes SQLite names itself (sqlite_autoindex_…) and

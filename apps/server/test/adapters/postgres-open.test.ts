@@ -88,7 +88,7 @@ describe('openPostgres', () => {
     bed = await postgresTestBed();
   });
   afterEach(async () => {
-    await bed.cleanup();
+    await bed?.cleanup();
   });
 
   it('refuses bad settings before connecting', async () => {

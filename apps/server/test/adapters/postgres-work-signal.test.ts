@@ -24,7 +24,7 @@ beforeEach(async () => {
   bed = await postgresTestBed();
 });
 afterEach(async () => {
-  await bed.cleanup();
+  await bed?.cleanup();
 });
 
 async function replica(
