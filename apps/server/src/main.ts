@@ -6,8 +6,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createFsBlobStore } from './adapters/blob-fs/fs-blob-store.ts';
-import { openSqliteAdapters } from './adapters/sqlite/index.ts';
 import { type App, buildApp } from './app.ts';
+import { buildAdapters } from './boot/build-adapters.ts';
 import { prepareDataDir } from './boot/data-dir.ts';
 import { listenError } from './boot/listen-error.ts';
 import { createLogger } from './boot/logger.ts';
@@ -60,22 +60,6 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** The embedded database; a file that cannot be opened as ours stops the boot with one message. */
-function openStorage(dataDir: string, config: ServerConfig) {
-  const file = join(dataDir, 'vidforge.db');
-  try {
-    return openSqliteAdapters({
-      file,
-      synchronous: config.sqliteSynchronous,
-      busyTimeoutMs: config.sqliteBusyTimeoutMs,
-    });
-  } catch (error) {
-    throw new StartupError('storage', `cannot open the database ${file}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-}
-
 export async function startServer(
   config: ServerConfig,
   options: { clock?: Clock; log?: Logger } = {},
@@ -98,8 +82,8 @@ export async function startServer(
     urlFor: createLocalMediaUrls({ signer, publicUrl: () => publicUrl, clock }),
     clock,
   });
-  const storage = openStorage(dataDir, config);
-  const { tasks: store, queue, access } = storage;
+  const storage = await buildAdapters(config, dataDir, clock);
+  const { ledger, signal, access } = storage;
   const host = hostname();
   const identity = await storage.slots.claim(host, process.pid, isProcessRunning, clock.now());
   const workerIdPrefix = workerIdPrefixOf(host, identity.slot);
@@ -111,7 +95,7 @@ export async function startServer(
   const fetcher = withOwnMediaSources(createSafeFetcher(config.media), {
     publicUrl: () => publicUrl,
     signer,
-    tasks: store,
+    tasks: ledger,
     blobs,
     clock,
     media: config.media,
@@ -119,8 +103,8 @@ export async function startServer(
   const workRoot = join(dataDir, 'work');
   const faults = createFaultContainment(log);
   const runTask = createTaskRunner({
-    store,
-    queue,
+    ledger,
+    signal,
     blobs,
     access,
     engines,
@@ -136,7 +120,8 @@ export async function startServer(
   });
   const roles = new Set(config.role);
   const workers = createWorkerPool({
-    queue,
+    ledger,
+    signal,
     run: runTask,
     clock,
     engines: engines.names(),
@@ -158,15 +143,15 @@ export async function startServer(
   /** A task ended outside its worker (cancel, timeout, reaped lease): stop local work, drop its staged source. */
   const onFinished = (taskId: string) => {
     workers.abort(taskId);
-    void store
+    void ledger
       .get(taskId)
       .then((task) => (task?.status === 'SUCCESS' || task?.status === 'FAIL' ? sources.remove(taskId) : undefined))
       .catch((err) => log.warn({ err, taskId }, 'could not delete a staged source'));
   };
   const runners = createRunnerService({
     runners: storage.runners,
-    store,
-    queue,
+    ledger,
+    signal,
     access,
     blobs,
     sources,
@@ -182,8 +167,8 @@ export async function startServer(
     log,
   });
   const tasksService = createTasksService({
-    store,
-    queue,
+    ledger,
+    signal,
     clock,
     view: createTaskView({ blobs, mediaUrlTtlMs: config.mediaUrlTtlMs }),
     taskTimeoutMs: config.taskTimeoutMs,
@@ -202,7 +187,7 @@ export async function startServer(
   const { app, startDraining } = buildApp({
     auth: createAuthService(access),
     tasksService,
-    tasks: store,
+    tasks: ledger,
     blobs,
     signer,
     clock,
@@ -219,7 +204,7 @@ export async function startServer(
     // Readiness is a real write, and the file must still be the one opened: a read-only, full,
     // locked, deleted or replaced database makes the server unready.
     ping: async () => {
-      storage.handle.checkFile();
+      storage.checkStorage();
       if (!(await storage.slots.touch(host, identity.slot, process.pid, clock.now()))) {
         throw new StorageUnavailableError('Storage unavailable: this server no longer holds its slot in the database');
       }
@@ -232,8 +217,10 @@ export async function startServer(
   });
 
   const reaper = createReaper({
-    store,
-    queue,
+    ledger,
+    signal,
+    leader: storage.leader,
+    orphanSweepIntervalMs: config.orphanSweepIntervalMs,
     blobs,
     clock,
     retry,

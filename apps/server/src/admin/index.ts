@@ -2,8 +2,7 @@
  * What the `vidforge` command line needs from the server: configuration, the server itself, and the
  * operator actions on endpoints, keys and runners against the configured database.
  */
-import { join } from 'node:path';
-import { openSqliteAdapters } from '../adapters/sqlite/index.ts';
+import { buildAdapters } from '../boot/build-adapters.ts';
 import { prepareDataDir } from '../boot/data-dir.ts';
 import type { ServerConfig } from '../config/config.schema.ts';
 import { KNOWN_ENGINES } from '../engines/known-engines.ts';
@@ -25,11 +24,11 @@ export async function openAdmin(
   config: ServerConfig,
 ): Promise<{ admin: AdminService & RunnerAdmin; close(): Promise<void> }> {
   const dataDir = await prepareDataDir(config.dataDir);
-  const storage = openSqliteAdapters({ file: join(dataDir, 'vidforge.db'), synchronous: config.sqliteSynchronous });
+  const storage = await buildAdapters(config, dataDir);
   const engines = config.enableTestEngine ? [...KNOWN_ENGINES, 'test'] : KNOWN_ENGINES;
   const admin = {
     ...createAdminService(storage.access, systemClock, engines),
-    ...createRunnerAdmin(storage.runners, storage.queue, systemClock),
+    ...createRunnerAdmin(storage.runners, storage.ledger, systemClock),
   };
   return { admin, close: () => storage.close() };
 }

@@ -66,6 +66,9 @@ export const ServerConfigSchema = z.strictObject({
   retryBaseMs: ms(2_000),
   retryMaxMs: ms(60_000),
   reaperIntervalMs: ms(1_000),
+  orphanSweepIntervalMs: ms(10 * 60_000).describe(
+    'How often the reaper lists stored results to delete those no task keeps (lost attempts, stale writers)',
+  ),
   pollIntervalMs: ms(5_000).describe('Idle workers also look for work this often (other processes may submit)'),
   mediaUrlTtlMs: ms(60 * 60_000),
   retentionMs: ms(7 * 24 * 60 * 60_000),

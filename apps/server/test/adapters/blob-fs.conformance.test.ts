@@ -7,10 +7,9 @@ import Fastify from 'fastify';
 import { createFsBlobStore } from '../../src/adapters/blob-fs/index.ts';
 import { createLocalMediaUrls } from '../../src/modules/results/local-media-urls.ts';
 import { registerMediaRoutes } from '../../src/modules/results/media.routes.ts';
-import { outputKeyOf } from '../../src/modules/results/result-key.ts';
 import { createUrlSigner } from '../../src/modules/results/url-signer.ts';
 import { systemClock } from '../../src/ports/clock.ts';
-import type { TaskRecord } from '../../src/ports/task-store.ts';
+import type { TaskRecord } from '../../src/ports/task-ledger.ts';
 import { blobStoreSuite } from '../conformance/blob-store.suite.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -26,7 +25,13 @@ blobStoreSuite(
       urlFor: createLocalMediaUrls({ signer, publicUrl: () => origin, clock: systemClock }),
     });
     const liveResult = (id: string) =>
-      ({ id, status: 'SUCCESS', outputKey: outputKeyOf(id), resultDeletedAt: null, retainUntil: null }) as TaskRecord;
+      ({
+        id,
+        status: 'SUCCESS',
+        outputKey: `results/${id}.mp4`,
+        resultDeletedAt: null,
+        retainUntil: null,
+      }) as TaskRecord;
     // Cleanup must not wait on a client's keep-alive socket.
     const app = Fastify({ forceCloseConnections: true });
     registerMediaRoutes(app, { tasks: { get: async (id) => liveResult(id) }, blobs, signer, clock: systemClock });

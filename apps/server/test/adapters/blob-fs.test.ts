@@ -51,6 +51,21 @@ describe('fs blob store', () => {
     expect((await readdir(dir.path)).sort()).not.toContain('outside.mp4');
   });
 
+  it('removes a directory its delete left empty, and only that', async () => {
+    await blobs.putFile('results/t1/1.mp4', await source(Buffer.from('a')), 'video/mp4');
+    await blobs.putFile('results/t1/2.mp4', await source(Buffer.from('b')), 'video/mp4');
+    await blobs.putFile('results/t2/1.mp4', await source(Buffer.from('c')), 'video/mp4');
+    await blobs.delete('results/t1/1.mp4');
+    expect((await readdir(join(root, 'results'))).sort()).toEqual(['t1', 't2']);
+    await blobs.delete('results/t1/2.mp4');
+    expect(await readdir(join(root, 'results'))).toEqual(['t2']);
+    await blobs.delete('results/t2/1.mp4');
+    expect(await readdir(root)).toEqual([]);
+    // A put right after goes into a directory made again.
+    await blobs.putFile('results/t1/3.mp4', await source(Buffer.from('d')), 'video/mp4');
+    expect((await collect((await blobs.read('results/t1/3.mp4'))!)).toString()).toBe('d');
+  });
+
   it('leaves no temporary files after many puts, concurrent ones included', async () => {
     const contents = Array.from({ length: 8 }, (_, i) => Buffer.alloc(50_000 + i, i));
     await Promise.all(contents.map(async (bytes) => blobs.putFile('k/same.bin', await source(bytes), 'x/y')));

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPostgresLeaderLock, type PostgresLeaderLock } from '../../src/adapters/postgres/index.ts';
-import { alwaysLeader } from '../../src/adapters/sqlite/index.ts';
+import { localLeaderLock } from '../../src/adapters/signal-local/index.ts';
 import { adminQuery, memoryLog, type PostgresTestBed, postgresTestBed } from '../support/postgres.ts';
 
 let bed: PostgresTestBed;
@@ -111,8 +111,8 @@ describe('PostgreSQL LeaderLock', () => {
 
 describe('embedded LeaderLock', () => {
   it('always holds', async () => {
-    expect(await alwaysLeader.hold('reaper')).toBe(true);
-    await alwaysLeader.close();
-    expect(await alwaysLeader.hold('reaper')).toBe(true);
+    expect(await localLeaderLock.hold('reaper')).toBe(true);
+    await localLeaderLock.close();
+    expect(await localLeaderLock.hold('reaper')).toBe(true);
   });
 });

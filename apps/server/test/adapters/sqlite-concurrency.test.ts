@@ -5,7 +5,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSqlWorkQueue } from '../../src/adapters/sql/work-queue.ts';
 import { openSqliteAdapters, type SqliteAdapters } from '../../src/adapters/sqlite/index.ts';
 import { createTask, ENGINE, idempotency, newTask, T0, VIDEO } from '../conformance/fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -27,7 +26,7 @@ afterEach(async () => {
 });
 
 const claimOn = (s: SqliteAdapters, workerId: string) =>
-  s.queue.claim({ workerId, engines: [ENGINE], leaseMs: 30_000, now: T0 + 1000 });
+  s.ledger.claim({ workerId, engines: [ENGINE], leaseMs: 30_000, now: T0 + 1000 });
 
 describe('reads outside transactions (the handle runs them at once when the file is idle)', () => {
   it('never see a transaction that is still open on the same connection, and see it once committed', async () => {
@@ -71,8 +70,8 @@ describe('reads outside transactions (the handle runs them at once when the file
   });
 
   it('run at once when nothing holds the file, and agree with the other handle', async () => {
-    const task = await createTask(a.tasks);
-    expect(await b.tasks.get(task.id)).toEqual(await a.tasks.get(task.id));
+    const task = await createTask(a.ledger);
+    expect(await b.ledger.get(task.id)).toEqual(await a.ledger.get(task.id));
     expect(await a.access.accessVersion()).toBe(await b.access.accessVersion());
   });
 });
@@ -121,7 +120,7 @@ describe('handle.transaction', () => {
 
   it('concurrent duplicate submits in one group: one task, the others replay it', async () => {
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => a.tasks.create(newTask({ createdAt: T0 + i }), idempotency())),
+      Array.from({ length: 10 }, (_, i) => a.ledger.create(newTask({ createdAt: T0 + i }), idempotency())),
     );
     expect(results.map((r) => r.kind).toSorted()).toEqual(['created', ...Array(9).fill('replayed')]);
     expect(new Set(results.map((r) => ('task' in r ? r.task.id : ''))).size).toBe(1);
@@ -155,7 +154,7 @@ describe('handle.transaction', () => {
 
 describe('two handles in one process', () => {
   it('give each task to exactly one claimer, without waiting out busy_timeout', async () => {
-    for (let i = 0; i < 30; i++) await createTask(a.tasks, { createdAt: T0 + i });
+    for (let i = 0; i < 30; i++) await createTask(a.ledger, { createdAt: T0 + i });
     const started = performance.now();
     const leases = await Promise.all(Array.from({ length: 60 }, (_, i) => claimOn(i % 2 ? a : b, `w${i}`)));
     // Without turn-taking the second handle would block the event loop for the whole busy_timeout.
@@ -167,37 +166,22 @@ describe('two handles in one process', () => {
 
   it('create one task for concurrent duplicate submits', async () => {
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).tasks.create(newTask({ createdAt: T0 + i }), idempotency())),
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? a : b).ledger.create(newTask({ createdAt: T0 + i }), idempotency()),
+      ),
     );
     expect(results.filter((r) => r.kind === 'created')).toHaveLength(1);
     expect(new Set(results.map((r) => ('task' in r ? r.task.id : ''))).size).toBe(1);
   });
 
   it('fence a worker on one handle when the task is cancelled through the other', async () => {
-    const task = await createTask(a.tasks);
+    const task = await createTask(a.ledger);
     const lease = (await claimOn(a, 'w1'))!;
-    expect(await b.tasks.finishUnleased(task.id, { code: 'CANCELLED', message: 'stop' }, T0 + 2000)).not.toBeNull();
-    expect(await a.queue.complete(lease, { outputKey: 'k', video: VIDEO, retainUntil: T0 + 9000 }, T0 + 2001)).toBe(
+    expect(await b.ledger.terminate(task.id, { code: 'CANCELLED', message: 'stop' }, T0 + 2000)).not.toBeNull();
+    expect(await a.ledger.commit(lease, { outputKey: 'k', video: VIDEO, retainUntil: T0 + 9000 }, T0 + 2001)).toBe(
       false,
     );
-    expect((await b.tasks.get(task.id))?.status).toBe('FAIL');
-  });
-});
-
-describe('wake-ups', () => {
-  it('are shared by queues over one handle, and a notify with nobody waiting is not lost', async () => {
-    const other = createSqlWorkQueue(a.handle);
-    const waiting = other.waitForWork(10_000);
-    a.queue.notify();
-    await waiting;
-    a.queue.notify();
-    const started = performance.now();
-    await other.waitForWork(10_000);
-    expect(performance.now() - started).toBeLessThan(1000);
-    // The remembered notify is spent: the next wait sleeps its full time.
-    const next = performance.now();
-    await other.waitForWork(30);
-    expect(performance.now() - next).toBeGreaterThanOrEqual(25);
+    expect((await b.ledger.get(task.id))?.status).toBe('FAIL');
   });
 });
 
@@ -228,7 +212,7 @@ async function race(jobs: object[]): Promise<WorkerReply[]> {
 
 describe('threads with their own connections', () => {
   it('claim every task exactly once between them', async () => {
-    for (let i = 0; i < 200; i++) await createTask(a.tasks, { createdAt: T0 + i });
+    for (let i = 0; i < 200; i++) await createTask(a.ledger, { createdAt: T0 + i });
     const replies = await race(Array.from({ length: 4 }, (_, i) => ({ file, mode: 'claim', name: `thread${i}` })));
     const claimed = replies.flatMap((r) => r.claimed ?? []);
     expect(claimed).toHaveLength(200);
@@ -244,6 +228,6 @@ describe('threads with their own connections', () => {
     expect(kinds.filter((k) => k === 'created')).toHaveLength(1);
     expect(kinds.filter((k) => k === 'replayed')).toHaveLength(39);
     expect(new Set(replies.flatMap((r) => r.taskIds ?? [])).size).toBe(1);
-    expect(await a.tasks.list({ endpointId: 'ep', limit: 100 })).toHaveLength(1);
+    expect(await a.ledger.list({ endpointId: 'ep', limit: 100 })).toHaveLength(1);
   });
 });

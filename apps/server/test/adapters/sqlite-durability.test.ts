@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteAdapters } from '../../src/adapters/sqlite/index.ts';
-import type { Lease } from '../../src/ports/work-queue.ts';
+import type { Lease } from '../../src/ports/task-ledger.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const CHILD = fileURLToPath(new URL('./sqlite-kill.child.ts', import.meta.url));
@@ -48,13 +48,13 @@ describe('kill -9 after commit', () => {
       const { taskId, lease } = await commitThenDie(file, synchronous);
       const adapters = openSqliteAdapters({ file });
       try {
-        expect(await adapters.tasks.get(taskId)).toMatchObject({ status: 'IN_PROGRESS', attempts: 1 });
-        expect(await adapters.tasks.get(`${taskId}-queued`)).toMatchObject({ status: 'PENDING' });
+        expect(await adapters.ledger.get(taskId)).toMatchObject({ status: 'IN_PROGRESS', attempts: 1 });
+        expect(await adapters.ledger.get(`${taskId}-queued`)).toMatchObject({ status: 'PENDING' });
         // The dead worker's lease is found by the reaper once it expires, and can be retried.
-        const [expired] = await adapters.queue.expired(lease.expiresAt + 1, 10);
-        expect(expired).toEqual({ ...lease, maxAttempts: 3 });
+        const [expired] = await adapters.ledger.expired(lease.expiresAt + 1, 10);
+        expect(expired).toEqual({ ...lease, maxAttempts: 3, engine: 'preview' });
         expect(
-          await adapters.queue.retry(
+          await adapters.ledger.retry(
             expired!,
             { code: 'ENGINE_FAILED', message: 'worker died' },
             0,

@@ -19,8 +19,8 @@ const task = {
   createdAt: now,
   deadlineAt: now + 60_000,
 };
-await adapters.tasks.create(task);
-await adapters.tasks.create({ ...task, id: `${task.id}-queued` });
-const lease = await adapters.queue.claim({ workerId: 'doomed', engines: ['preview'], leaseMs: 1000, now });
+await adapters.ledger.create(task);
+await adapters.ledger.create({ ...task, id: `${task.id}-queued` });
+const lease = await adapters.ledger.claim({ workerId: 'doomed', engines: ['preview'], leaseMs: 1000, now });
 process.stdout.write(`${JSON.stringify({ taskId: task.id, lease })}\n`);
 setInterval(() => {}, 60_000);

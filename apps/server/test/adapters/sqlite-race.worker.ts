@@ -21,7 +21,7 @@ port.once('message', async () => {
     if (job.mode === 'claim') {
       const claimed: string[] = [];
       for (;;) {
-        const lease = await adapters.queue.claim({
+        const lease = await adapters.ledger.claim({
           workerId: job.name,
           engines: ['preview'],
           leaseMs: 60_000,
@@ -36,7 +36,7 @@ port.once('message', async () => {
       const taskIds: string[] = [];
       for (let i = 0; i < (job.creates ?? 1); i++) {
         const now = Date.now();
-        const result = await adapters.tasks.create(
+        const result = await adapters.ledger.create(
           {
             id: `${job.name}-${i}-${Math.random().toString(36).slice(2)}`,
             endpointId: 'ep',

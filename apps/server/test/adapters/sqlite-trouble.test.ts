@@ -48,7 +48,7 @@ describe('storage trouble', () => {
     });
     let error: StorageUnavailableError | null = null;
     for (let i = 0; i < 50 && !error; i++) {
-      error = await adapters.tasks.create({ ...big, id: `${big.id.slice(0, -3)}${String(i).padStart(3, '0')}` }).then(
+      error = await adapters.ledger.create({ ...big, id: `${big.id.slice(0, -3)}${String(i).padStart(3, '0')}` }).then(
         () => null,
         (e: unknown) => {
           expect(e).toBeInstanceOf(StorageUnavailableError);
@@ -63,19 +63,19 @@ describe('storage trouble', () => {
   it('a read-only database', async () => {
     const { adapters } = await open();
     await sql`PRAGMA query_only = 1`.execute(adapters.handle.db);
-    expect((await failure(adapters.tasks.create(newTask()))).message).toMatch(/read-only/);
+    expect((await failure(adapters.ledger.create(newTask()))).message).toMatch(/read-only/);
     await sql`PRAGMA query_only = 0`.execute(adapters.handle.db);
   });
 
   it('a deleted or replaced file refuses the write that landed in the old file', async () => {
     const { adapters, file } = await open();
-    expect((await adapters.tasks.create(newTask())).kind).toBe('created');
+    expect((await adapters.ledger.create(newTask())).kind).toBe('created');
     const copy = `${file}.copy`;
     await copyFile(file, copy);
     await rm(file);
-    expect((await failure(adapters.tasks.create(newTask()))).message).toMatch(/deleted/);
+    expect((await failure(adapters.ledger.create(newTask()))).message).toMatch(/deleted/);
     expect(() => adapters.handle.checkFile()).toThrow(/deleted/);
     await rename(copy, file);
-    expect((await failure(adapters.tasks.create(newTask()))).message).toMatch(/replaced/);
+    expect((await failure(adapters.ledger.create(newTask()))).message).toMatch(/replaced/);
   });
 });

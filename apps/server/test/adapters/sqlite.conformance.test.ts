@@ -1,11 +1,13 @@
-/** The port conformance suites against the SQLite adapter, each test on a fresh file. */
+/** The port conformance suites against the SQLite adapter (each test on a fresh file) and the in-process signal. */
 import { join } from 'node:path';
+import { createLocalWorkSignal } from '../../src/adapters/signal-local/index.ts';
 import { openSqliteAdapters } from '../../src/adapters/sqlite/index.ts';
 import { accessStoreSuite } from '../conformance/access-store.suite.ts';
-import type { StoreFixture } from '../conformance/fixtures.ts';
+import type { LedgerFixture } from '../conformance/fixtures.ts';
 import { runnerStoreSuite } from '../conformance/runner-store.suite.ts';
-import { taskStoreSuite } from '../conformance/task-store.suite.ts';
-import { workQueueSuite } from '../conformance/work-queue.suite.ts';
+import { ledgerLeasesSuite } from '../conformance/task-ledger.leases.suite.ts';
+import { ledgerRecordsSuite } from '../conformance/task-ledger.records.suite.ts';
+import { workSignalSuite } from '../conformance/work-signal.suite.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 async function openFresh() {
@@ -20,13 +22,13 @@ async function openFresh() {
   };
 }
 
-async function storeFixture(): Promise<StoreFixture> {
+async function ledgerFixture(): Promise<LedgerFixture> {
   const { adapters, cleanup } = await openFresh();
-  return { store: adapters.tasks, queue: adapters.queue, cleanup };
+  return { ledger: adapters.ledger, cleanup };
 }
 
-taskStoreSuite('sqlite', storeFixture);
-workQueueSuite('sqlite', storeFixture);
+ledgerRecordsSuite('sqlite', ledgerFixture);
+ledgerLeasesSuite('sqlite', ledgerFixture);
 accessStoreSuite('sqlite', async () => {
   const { adapters, cleanup } = await openFresh();
   return { access: adapters.access, cleanup };
@@ -34,4 +36,8 @@ accessStoreSuite('sqlite', async () => {
 runnerStoreSuite('sqlite', async () => {
   const { adapters, cleanup } = await openFresh();
   return { runners: adapters.runners, cleanup };
+});
+workSignalSuite('in-process', async () => {
+  const signal = createLocalWorkSignal();
+  return { notifier: signal, sleeper: signal, cleanup: () => signal.close() };
 });

@@ -2,17 +2,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { VideoInfo } from '@vidforge/contract';
-import type { IdempotencyClaim, NewTask, TaskStore } from '../../src/ports/task-store.ts';
-import type { WorkQueue } from '../../src/ports/work-queue.ts';
+import type { IdempotencyClaim, NewTask, TaskLedger } from '../../src/ports/task-ledger.ts';
 
-/** A store and the queue whose fenced writes land in the same database, on a fresh database. */
-export interface StoreFixture {
-  store: TaskStore;
-  queue: WorkQueue;
+/** A ledger on a fresh database. */
+export interface LedgerFixture {
+  ledger: TaskLedger;
   cleanup(): Promise<void>;
 }
 
-export type StoreFactory = () => Promise<StoreFixture>;
+export type LedgerFactory = () => Promise<LedgerFixture>;
 
 /** A base time far from zero, so "now - x" never goes negative in any test. */
 export const T0 = 1_700_000_000_000;
@@ -57,10 +55,10 @@ export function idempotency(overrides: Partial<IdempotencyClaim> = {}): Idempote
 
 export const VIDEO: VideoInfo = { width: 1280, height: 720, fps: 24, durationSeconds: 4, hasAudio: false };
 
-/** Creates a task and fails the test if the store did not create it. */
-export async function createTask(store: TaskStore, overrides: Partial<NewTask> = {}): Promise<NewTask> {
+/** Creates a task and fails the test if the ledger did not create it. */
+export async function createTask(ledger: TaskLedger, overrides: Partial<NewTask> = {}): Promise<NewTask> {
   const task = newTask(overrides);
-  const result = await store.create(task);
+  const result = await ledger.create(task);
   if (result.kind !== 'created') throw new Error(`expected created, got ${result.kind}`);
   return task;
 }

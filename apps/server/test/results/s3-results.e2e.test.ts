@@ -63,7 +63,7 @@ describe('results on S3', () => {
 
   it('completes a task whose mediaUrl downloads from the bucket directly and is a video', async () => {
     expect(task).toMatchObject({ status: 'SUCCESS', progress: 1 });
-    expect(task.mediaUrl.startsWith(`${s3.endpoint}/${bucket}/results/${task.taskId}.mp4?`)).toBe(true);
+    expect(task.mediaUrl.startsWith(`${s3.endpoint}/${bucket}/results/${task.taskId}/1.mp4?`)).toBe(true);
     const video = await probe(await downloadTo(downloads.path, task.mediaUrl));
     expect(video).toMatchObject({ codec: 'h264', width: 1280, height: 720 });
     const part = await fetch(task.mediaUrl, { headers: { range: 'bytes=0-99' } });
@@ -99,7 +99,7 @@ describe('results on S3', () => {
     };
     const blobs = createS3BlobStore(createS3Client(options), options);
     try {
-      const key = `results/${task.taskId}.mp4`;
+      const key = `results/${task.taskId}/1.mp4`;
       const deadline = Date.now() + 10_000;
       while ((await blobs.stat(key)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(await blobs.stat(key)).toBeNull();

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFsBlobStore } from '../../src/adapters/blob-fs/fs-blob-store.ts';
+import { createLocalWorkSignal } from '../../src/adapters/signal-local/index.ts';
 import { openSqliteAdapters } from '../../src/adapters/sqlite/index.ts';
 import { type Engine, EngineRegistry } from '../../src/engines/engine.ts';
 import { createFaultContainment } from '../../src/modules/workers/fault-containment.ts';
@@ -31,8 +32,8 @@ async function setup(engine: Engine) {
   await mkdir(join(dir.path, 'work'));
   const blobs = createFsBlobStore(join(dir.path, 'media'));
   const run = createTaskRunner({
-    store: storage.tasks,
-    queue: storage.queue,
+    ledger: storage.ledger,
+    signal: createLocalWorkSignal(),
     blobs,
     access: storage.access,
     engines: new EngineRegistry().register(engine),
@@ -47,7 +48,7 @@ async function setup(engine: Engine) {
     log: pino({ level: 'silent' }),
   });
   const now = Date.now();
-  await storage.tasks.create({
+  await storage.ledger.create({
     id: 'task-aaaaaaaaaaaaaaaa',
     endpointId: 'e1',
     keyId: 'k1',
@@ -84,20 +85,25 @@ describe('lease fencing', () => {
     };
     const { storage, run } = await setup(engine);
     const now = Date.now();
-    const stale = (await storage.queue.claim({ workerId: 'w1', engines: ['gated'], leaseMs: 50, now }))!;
+    const stale = (await storage.ledger.claim({ workerId: 'w1', engines: ['gated'], leaseMs: 50, now }))!;
     // The lease expires; the reaper hands the task back and a second worker claims it.
-    const [expired] = await storage.queue.expired(now + 100, 10);
+    const [expired] = await storage.ledger.expired(now + 100, 10);
     expect(expired?.token).toBe(stale.token);
-    expect(await storage.queue.retry(expired!, { code: 'ENGINE_FAILED', message: 'lost' }, now + 100, now + 100)).toBe(
+    expect(await storage.ledger.retry(expired!, { code: 'ENGINE_FAILED', message: 'lost' }, now + 100, now + 100)).toBe(
       true,
     );
-    const fresh = (await storage.queue.claim({ workerId: 'w2', engines: ['gated'], leaseMs: 60_000, now: now + 200 }))!;
+    const fresh = (await storage.ledger.claim({
+      workerId: 'w2',
+      engines: ['gated'],
+      leaseMs: 60_000,
+      now: now + 200,
+    }))!;
     expect(fresh.attempt).toBe(2);
 
     // The frozen worker wakes up: every write it tries is refused.
-    expect((await storage.queue.heartbeat(stale, 0.5, 1000, now + 300)).ok).toBe(false);
+    expect((await storage.ledger.heartbeat(stale, 0.5, 1000, now + 300)).ok).toBe(false);
     expect(
-      await storage.queue.complete(
+      await storage.ledger.commit(
         stale,
         {
           outputKey: 'x',
@@ -107,9 +113,9 @@ describe('lease fencing', () => {
         now + 300,
       ),
     ).toBe(false);
-    expect(await storage.queue.fail(stale, { code: 'ENGINE_FAILED', message: 'late' }, now + 300)).toBe(false);
-    expect(await storage.queue.release(stale, now + 300)).toBe(false);
-    const task = await storage.tasks.get(stale.taskId);
+    expect(await storage.ledger.fail(stale, { code: 'ENGINE_FAILED', message: 'late' }, now + 300)).toBe(false);
+    expect(await storage.ledger.release(stale, now + 300)).toBe(false);
+    const task = await storage.ledger.get(stale.taskId);
     expect(task).toMatchObject({ status: 'IN_PROGRESS', attempts: 2, outputKey: null });
 
     // And through the runner: a run holding the stale lease is aborted by its refused heartbeat.
@@ -118,9 +124,9 @@ describe('lease fencing', () => {
     await new Promise((r) => setTimeout(r, 150));
     release();
     await running;
-    expect(await storage.tasks.get(stale.taskId)).toMatchObject({ status: 'IN_PROGRESS', outputKey: null });
+    expect(await storage.ledger.get(stale.taskId)).toMatchObject({ status: 'IN_PROGRESS', outputKey: null });
     expect(
-      await storage.queue.complete(
+      await storage.ledger.commit(
         fresh,
         {
           outputKey: 'results/ok.mp4',
@@ -139,12 +145,17 @@ describe('lease fencing', () => {
         new Promise((_resolve, reject) => context.signal.addEventListener('abort', () => reject(new Error('aborted')))),
     };
     const { storage, run } = await setup(engine);
-    const lease = (await storage.queue.claim({ workerId: 'w1', engines: ['slow'], leaseMs: 60_000, now: Date.now() }))!;
+    const lease = (await storage.ledger.claim({
+      workerId: 'w1',
+      engines: ['slow'],
+      leaseMs: 60_000,
+      now: Date.now(),
+    }))!;
     const controller = new AbortController();
     const running = run(lease, controller.signal);
     await new Promise((r) => setTimeout(r, 30));
     controller.abort('shutdown');
     await running;
-    expect(await storage.tasks.get(lease.taskId)).toMatchObject({ status: 'PENDING', attempts: 0 });
+    expect(await storage.ledger.get(lease.taskId)).toMatchObject({ status: 'PENDING', attempts: 0 });
   });
 });

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { BigIntStats, Dirent } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BlobEntry, BlobInfo, BlobStore, BlobUrl } from '../../ports/blob-store.ts';
@@ -44,7 +44,13 @@ export function createFsBlobStore(rootDir: string, options: FsBlobStoreOptions =
       await mkdir(dir, { recursive: true });
       const temp = `${target}${TEMP_MARK}${randomBytes(8).toString('hex')}~`;
       try {
-        await copyFile(sourcePath, temp);
+        // A delete of the directory's last file may remove the directory between the mkdir and
+        // the copy (delete() below); make it again once.
+        await copyFile(sourcePath, temp).catch(async (error: unknown) => {
+          if (!isMissing(error)) throw error;
+          await mkdir(dir, { recursive: true });
+          await copyFile(sourcePath, temp);
+        });
         await fsyncPath(temp, 'r+');
         await rename(temp, target);
       } catch (error) {
@@ -95,10 +101,22 @@ export function createFsBlobStore(rootDir: string, options: FsBlobStoreOptions =
     },
 
     async delete(key: string): Promise<void> {
+      const path = pathOf(key);
       try {
-        await unlink(pathOf(key));
+        await unlink(path);
       } catch (error) {
         if (!isMissing(error)) throw error;
+      }
+      // Results live in a directory per task: one left empty goes too, or the store would keep an
+      // empty directory for every task it ever held. A directory that is not empty stays.
+      for (let dir = dirname(path); dir.startsWith(root + sep); dir = dirname(dir)) {
+        if (
+          !(await rmdir(dir).then(
+            () => true,
+            () => false,
+          ))
+        )
+          break;
       }
     },
 

@@ -1,1 +1,2 @@
-export { LocalWorkSignal } from './local-work-signal.ts';
+export { localLeaderLock } from './leader-lock.ts';
+export { createLocalWorkSignal } from './local-work-signal.ts';

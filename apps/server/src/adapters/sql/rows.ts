@@ -2,7 +2,7 @@
 import type { TaskErrorCode, TaskStatus, TaskType, VideoInfo } from '@vidforge/contract';
 import type { Selectable } from 'kysely';
 import type { AccessKeyRecord, EndpointRecord } from '../../ports/access-store.ts';
-import type { NewTask, TaskRecord } from '../../ports/task-store.ts';
+import type { NewTask, TaskRecord } from '../../ports/task-ledger.ts';
 import type { AccessKeysTable, EndpointsTable, TasksTable } from './schema.ts';
 
 export function taskFromRow(row: Selectable<TasksTable>): TaskRecord {

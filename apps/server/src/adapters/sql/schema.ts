@@ -3,7 +3,7 @@
  * milliseconds, JSON is TEXT, booleans would be INTEGER 0/1.
  */
 import type { Generated } from 'kysely';
-import type { AttemptOutcome } from '../../ports/work-queue.ts';
+import type { AttemptOutcome } from '../../ports/task-ledger.ts';
 
 export type { AttemptOutcome };
 

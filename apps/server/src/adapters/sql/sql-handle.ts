@@ -4,7 +4,7 @@
  * (adapters/sqlite) and PostgreSQL (adapters/postgres) each provide one; the stores in this folder
  * are written once against it (house rule 4: one implementation, one conformance suite, two engines).
  */
-import type { CompiledQuery, Kysely, QueryResult } from 'kysely';
+import { type CompiledQuery, type Kysely, type QueryResult, sql } from 'kysely';
 import type { SqlSchema } from './schema.ts';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
@@ -21,4 +21,13 @@ export interface SqlHandle {
    */
   transaction<T>(fn: (trx: Kysely<SqlSchema>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/**
+ * Serialises transactions that name the same `key` until they end: a PostgreSQL transaction-scoped
+ * advisory lock. On SQLite every write transaction is already serialised (BEGIN IMMEDIATE).
+ */
+export async function serializeOn(handle: SqlHandle, trx: Kysely<SqlSchema>, key: string): Promise<void> {
+  if (handle.dialect !== 'postgres') return;
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
 }

@@ -1,4 +1,3 @@
 export { openSqliteAdapters, type SqliteAdapters } from './adapters.ts';
-export { alwaysLeader } from './leader-lock.ts';
 export { SchemaVersionError } from './migrate.ts';
 export { type OpenSqliteOptions, openSqlite, type SqliteHandle, type SqliteSynchronous } from './open.ts';

@@ -7,7 +7,7 @@ import type { QueryResult, SqliteDatabase, SqliteStatement } from 'kysely';
 
 /**
  * Kysely compiles the same query shapes over and over; preparing each once saves the SQL parse on
- * every call: TaskStore.get through Kysely took 10.5 µs cached against 33-35 µs uncached (Node
+ * every call: TaskLedger.get through Kysely took 10.5 µs cached against 33-35 µs uncached (Node
  * 24.21, 50k lookups by id on a WAL file). Bounded because `IN (?, ?, …)` lists make the set of
  * distinct texts open-ended.
  */

@@ -1,35 +1,48 @@
 /**
  * Periodic upkeep that makes "every task ends" true: overdue tasks FAIL with TIMEOUT, expired leases
- * (crashed or frozen workers) are retried or failed, results past retention are deleted, and old
- * idempotency records are pruned.
+ * (crashed or frozen workers) are retried or failed, results past retention are deleted, orphaned
+ * result objects are swept, and old idempotency records are pruned. In a fleet one process at a
+ * time does this (the LeaderLock); nothing depends on that for correctness, since every write is
+ * fenced, it only saves the others the same scans.
  */
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { TaskStore } from '../../ports/task-store.ts';
-import type { Lease, WorkQueue } from '../../ports/work-queue.ts';
+import type { LeaderLock } from '../../ports/leader-lock.ts';
+import type { Lease, TaskLedger } from '../../ports/task-ledger.ts';
+import type { WorkSignal } from '../../ports/work-signal.ts';
 import type { RetryPolicy } from '../workers/retry-policy.ts';
+import { sweepOrphans } from './orphan-sweeper.ts';
 
 export interface ReaperDeps {
-  store: TaskStore;
-  queue: WorkQueue;
+  ledger: TaskLedger;
+  signal: WorkSignal;
   blobs: BlobStore;
+  leader: LeaderLock;
   clock: Clock;
   retry: RetryPolicy;
   taskTimeoutMs: number;
+  /** How often start() also sweeps orphaned result objects (it lists every result). */
+  orphanSweepIntervalMs: number;
   onFinished(taskId: string): void;
-  log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  log: {
+    info(obj: object, msg: string): void;
+    warn(obj: object, msg: string): void;
+    error(obj: object, msg: string): void;
+  };
 }
 
 const BATCH = 100;
 
+export const REAPER_LOCK = 'vidforge:reaper';
+
 export function createReaper(deps: ReaperDeps) {
-  const { store, queue, clock, log } = deps;
+  const { ledger, clock, log } = deps;
 
   async function timeOutOverdue(): Promise<number> {
     let count = 0;
-    for (const id of await store.overdue(clock.now(), BATCH)) {
+    for (const id of await ledger.overdue(clock.now(), BATCH)) {
       const message = `The task did not finish within ${Math.round(deps.taskTimeoutMs / 1000)} s`;
-      if (await store.finishUnleased(id, { code: 'TIMEOUT', message }, clock.now())) {
+      if (await ledger.terminate(id, { code: 'TIMEOUT', message }, clock.now())) {
         deps.onFinished(id);
         count++;
       }
@@ -38,14 +51,19 @@ export function createReaper(deps: ReaperDeps) {
   }
 
   /** A lease whose worker is gone: retried with backoff, or FAILed after the last attempt. */
-  async function settleAbandoned(lease: Lease, maxAttempts: number, message: string): Promise<boolean> {
+  async function settleAbandoned(
+    lease: Lease,
+    task: { maxAttempts: number; engine: string },
+    message: string,
+  ): Promise<boolean> {
     const now = clock.now();
     const error = { code: 'ENGINE_FAILED' as const, message };
-    const decision = deps.retry.decide(lease.attempt, maxAttempts, { retryable: true });
+    const decision = deps.retry.decide(lease.attempt, task.maxAttempts, { retryable: true });
     const written = decision.retry
-      ? await queue.retry(lease, error, now + decision.delayMs, now)
-      : await queue.fail(lease, { ...error, message: `${message} (${lease.attempt} attempts)` }, now);
+      ? await ledger.retry(lease, error, now + decision.delayMs, now)
+      : await ledger.fail(lease, { ...error, message: `${message} (${lease.attempt} attempts)` }, now);
     if (written) {
+      if (decision.retry) deps.signal.notify(task.engine);
       deps.onFinished(lease.taskId);
       log.info({ taskId: lease.taskId, attempt: lease.attempt, retry: decision.retry }, 'abandoned lease settled');
     }
@@ -54,22 +72,23 @@ export function createReaper(deps: ReaperDeps) {
 
   async function reapLeases(): Promise<number> {
     let count = 0;
-    for (const lease of await queue.expired(clock.now(), BATCH)) {
-      if (await settleAbandoned(lease, lease.maxAttempts, 'The worker running the task stopped responding')) count++;
+    for (const lease of await ledger.expired(clock.now(), BATCH)) {
+      if (await settleAbandoned(lease, lease, 'The worker running the task stopped responding')) count++;
     }
-    if (count > 0) queue.notify();
     return count;
   }
 
-  async function sweepResults(): Promise<number> {
+  async function deleteExpiredResults(): Promise<number> {
     let count = 0;
-    for (const task of await store.expiredResults(clock.now(), BATCH)) {
+    for (const task of await ledger.expiredResults(clock.now(), BATCH)) {
       if (task.outputKey) await deps.blobs.delete(task.outputKey);
-      await store.markResultDeleted(task.id, clock.now());
+      await ledger.markResultDeleted(task.id, clock.now());
       count++;
     }
     return count;
   }
+
+  const sweep = () => sweepOrphans({ ledger, blobs: deps.blobs, log });
 
   return {
     /**
@@ -78,30 +97,41 @@ export function createReaper(deps: ReaperDeps) {
      */
     async reclaim(workerIds: readonly string[]): Promise<number> {
       let count = 0;
-      for (const lease of await queue.openLeases(workerIds)) {
-        const task = await store.get(lease.taskId);
+      for (const lease of await ledger.openLeases(workerIds)) {
+        const task = await ledger.get(lease.taskId);
         const message = 'The server process running the task stopped before it finished';
-        if (task && (await settleAbandoned(lease, task.maxAttempts, message))) count++;
+        if (task && (await settleAbandoned(lease, task, message))) count++;
       }
-      if (count > 0) queue.notify();
       return count;
     },
 
-    /** One pass of every job; returns what it did (tests call this directly). */
+    /** One pass of every job but the orphan sweep; returns what it did (tests call this directly). */
     async tick() {
       return {
         timedOut: await timeOutOverdue(),
         reaped: await reapLeases(),
-        swept: await sweepResults(),
-        pruned: await store.pruneIdempotency(clock.now()),
+        swept: await deleteExpiredResults(),
+        pruned: await ledger.pruneIdempotency(clock.now()),
       };
     },
 
+    sweepOrphans: sweep,
+
+    /** Ticks every `intervalMs` while this process holds the reaper lock. */
     start(intervalMs: number): () => Promise<void> {
       let current: Promise<unknown> | null = null;
+      let lastSweep = Number.NEGATIVE_INFINITY;
+      const pass = async () => {
+        if (!(await deps.leader.hold(REAPER_LOCK))) return;
+        await this.tick();
+        if (clock.now() - lastSweep >= deps.orphanSweepIntervalMs) {
+          lastSweep = clock.now();
+          await sweep();
+        }
+      };
       const timer = setInterval(() => {
         // A slow pass is not stacked on: the next one starts at the first tick after it ends.
-        current ??= this.tick()
+        current ??= pass()
           .catch((err) => log.error({ err }, 'reaper pass failed'))
           .finally(() => {
             current = null;

@@ -8,12 +8,12 @@ import { ApiError } from '../../http/api-error.ts';
 import { sendError } from '../../http/error-handler.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { TaskStore } from '../../ports/task-store.ts';
+import type { TaskLedger } from '../../ports/task-ledger.ts';
 import { parseRange } from './range.ts';
 import type { UrlSigner } from './url-signer.ts';
 
 export interface MediaRoutesDeps {
-  tasks: Pick<TaskStore, 'get'>;
+  tasks: Pick<TaskLedger, 'get'>;
   blobs: BlobStore;
   signer: UrlSigner;
   clock: Clock;

@@ -11,7 +11,7 @@ import { EngineError, type LocalSource, type SourceKind } from '../../engines/en
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { SourceFetcher } from '../../ports/source-fetcher.ts';
-import type { TaskStore } from '../../ports/task-store.ts';
+import type { TaskLedger } from '../../ports/task-ledger.ts';
 import type { MediaConfig } from '../media/media.config.ts';
 import { partPathIn, receiveSource } from '../media/source-file.ts';
 import { MEDIA_PREFIX } from './media.routes.ts';
@@ -21,7 +21,7 @@ export interface OwnMediaDeps {
   /** This server's public origin (media URLs are made from it). */
   publicUrl(): string;
   signer: UrlSigner;
-  tasks: Pick<TaskStore, 'get'>;
+  tasks: Pick<TaskLedger, 'get'>;
   blobs: Pick<BlobStore, 'read'>;
   clock: Clock;
   media: MediaConfig;

@@ -5,7 +5,7 @@
 import { ENGINE_FAMILY_PATTERN, type RunnerInfo, TASK_TYPES, type TaskType } from '@vidforge/contract';
 import type { Clock } from '../../ports/clock.ts';
 import type { RunnerRecord, RunnerStore } from '../../ports/runner-store.ts';
-import type { WorkQueue } from '../../ports/work-queue.ts';
+import type { TaskLedger } from '../../ports/task-ledger.ts';
 import { AdminError } from '../auth/admin.service.ts';
 import { displayPrefix, generateId, hashAccessKey } from '../auth/secrets.ts';
 import { generateRunnerToken, runnerWorkerId } from './runner-tokens.ts';
@@ -20,9 +20,9 @@ export interface CreateRunnerInput {
   concurrency?: number;
 }
 
-export function createRunnerAdmin(runners: RunnerStore, queue: Pick<WorkQueue, 'openLeases'>, clock: Clock) {
+export function createRunnerAdmin(runners: RunnerStore, ledger: Pick<TaskLedger, 'openLeases'>, clock: Clock) {
   async function describe(list: RunnerRecord[]): Promise<RunnerInfo[]> {
-    const leases = await queue.openLeases(list.map((r) => runnerWorkerId(r.id)));
+    const leases = await ledger.openLeases(list.map((r) => runnerWorkerId(r.id)));
     return list.map(({ id, name, prefix, engines, operations, concurrency, createdAt, lastSeenAt, revokedAt }) => ({
       id,
       name,

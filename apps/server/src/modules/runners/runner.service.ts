@@ -1,6 +1,6 @@
 /**
  * The server side of the runner protocol (docs/runner-protocol.md). A remote runner is one more
- * kind of worker on the same queue: its claim is queue.claim, its calls are the fenced queue writes
+ * kind of worker on the same ledger: its claim is ledger.claim, its calls are the fenced ledger writes
  * keyed by the lease token it was given, and failures go through the one retry policy.
  */
 import { rm } from 'node:fs/promises';
@@ -21,8 +21,8 @@ import type { AccessStore } from '../../ports/access-store.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { RunnerRecord, RunnerStore } from '../../ports/runner-store.ts';
-import type { TaskRecord, TaskStore } from '../../ports/task-store.ts';
-import type { AttemptState, Lease, WorkQueue } from '../../ports/work-queue.ts';
+import type { AttemptState, Lease, TaskLedger, TaskRecord } from '../../ports/task-ledger.ts';
+import type { WorkSignal } from '../../ports/work-signal.ts';
 import { bearerToken, hashAccessKey } from '../auth/secrets.ts';
 import type { MediaConfig } from '../media/media.config.ts';
 import { outputKeyOf } from '../results/result-key.ts';
@@ -35,8 +35,8 @@ import type { TaskSources } from './task-sources.ts';
 
 export interface RunnerServiceDeps {
   runners: RunnerStore;
-  store: TaskStore;
-  queue: WorkQueue;
+  ledger: TaskLedger;
+  signal: WorkSignal;
   access: Pick<AccessStore, 'endpointById'>;
   blobs: BlobStore;
   sources: TaskSources;
@@ -65,7 +65,7 @@ const leaseLost = () =>
   new ApiError('LEASE_LOST', 'This lease token is not the current lease of the task: stop working on it');
 
 export function createRunnerService(deps: RunnerServiceDeps) {
-  const { queue, store, clock, log } = deps;
+  const { ledger, clock, log } = deps;
   /** Aborted when the server stops, so long-polls answer at once instead of holding the shutdown. */
   const life = new AbortController();
 
@@ -83,9 +83,9 @@ export function createRunnerService(deps: RunnerServiceDeps) {
 
   /** The task and the caller's attempt, when the caller is the runner that holds (or held) it. */
   async function attemptOf(runner: RunnerRecord, taskId: string, token: string | undefined) {
-    const task = await store.get(taskId);
+    const task = await ledger.get(taskId);
     if (!task) throw new ApiError('TASK_NOT_FOUND', 'No such task');
-    const state = token ? await queue.attempt(taskId, token) : null;
+    const state = token ? await ledger.attempt(taskId, token) : null;
     if (!state || state.lease.workerId !== runnerWorkerId(runner.id)) throw leaseLost();
     return { task, state };
   }
@@ -99,20 +99,20 @@ export function createRunnerService(deps: RunnerServiceDeps) {
     let source: RunnerTask['source'];
     // A slow source download must not cost the lease: keep it alive meanwhile.
     const keepAlive = setInterval(() => {
-      queue.heartbeat(lease, task.progress, deps.leaseMs, clock.now(), 'fetching the source').catch(() => {});
+      ledger.heartbeat(lease, task.progress, deps.leaseMs, clock.now(), 'fetching the source').catch(() => {});
     }, deps.leaseMs / 3);
     try {
       source = await deps.faults.run(task.id, signal, (scoped) => deps.sources.stage(task, lease.attempt, scoped));
     } catch (error) {
       if (signal.aborted) {
-        await queue.release(lease, clock.now());
+        if (await ledger.release(lease, clock.now())) deps.signal.notify(task.engine);
         return null;
       }
       if (!(error instanceof EngineError)) log.error({ err: error, taskId: task.id }, 'staging the source failed');
       const status = await settleFailure(
         deps,
         lease,
-        task.maxAttempts,
+        task,
         failureOf(error, { code: 'INTERNAL_ERROR', message: 'The source could not be prepared' }),
       );
       if (status === 'FAIL') await finished(task.id);
@@ -122,7 +122,7 @@ export function createRunnerService(deps: RunnerServiceDeps) {
     }
     // Fetching the source may have taken a while: the runner gets a fresh lease.
     const now = clock.now();
-    const beat = await queue.heartbeat(lease, task.progress, deps.leaseMs, now, 'claimed');
+    const beat = await ledger.heartbeat(lease, task.progress, deps.leaseMs, now, 'claimed');
     if (!beat.ok) return null;
     const endpoint = await deps.access.endpointById(task.endpointId);
     return {
@@ -174,21 +174,29 @@ export function createRunnerService(deps: RunnerServiceDeps) {
       const families = withinGrant(request.engines, runner.engines, 'engine');
       const types = withinGrant<TaskType>(request.operations, runner.operations, 'operation');
       const workerId = runnerWorkerId(runner.id);
-      if ((await queue.openLeases([workerId])).length >= runner.concurrency) {
-        throw new ApiError(
+      const atCapacity = () =>
+        new ApiError(
           'RUNNER_AT_CAPACITY',
           `This runner already holds ${runner.concurrency} task(s), its concurrency; finish one first`,
           { retryAfter: 1 },
         );
-      }
+      // Checked up front for a prompt answer, and again inside every claim, which is what holds.
+      if ((await ledger.openLeases([workerId])).length >= runner.concurrency) throw atCapacity();
       const engines = families.map(runnerQueueEngine);
       const stop = AbortSignal.any([signal, life.signal]);
       const deadline = clock.now() + request.waitMs;
       for (;;) {
         if (stop.aborted) return null;
-        const lease = await queue.claim({ workerId, engines, types, leaseMs: deps.leaseMs, now: clock.now() });
+        const lease = await ledger.claim({
+          workerId,
+          engines,
+          types,
+          leaseMs: deps.leaseMs,
+          now: clock.now(),
+          maxOpen: runner.concurrency,
+        });
         if (lease) {
-          const task = await store.get(lease.taskId);
+          const task = await ledger.get(lease.taskId);
           const claimed = task && (await toRunnerTask(task, lease, stop));
           if (claimed) {
             log.info({ taskId: lease.taskId, attempt: lease.attempt, runnerId: runner.id }, 'task claimed by a runner');
@@ -198,16 +206,20 @@ export function createRunnerService(deps: RunnerServiceDeps) {
         }
         const remaining = deadline - clock.now();
         if (remaining <= 0) return null;
-        const next = await queue.nextRunAt(engines);
+        // Another claim of this runner may have taken its last free place meanwhile.
+        if ((await ledger.openLeases([workerId])).length >= runner.concurrency) throw atCapacity();
+        const next = await ledger.nextRunAt(engines);
         const untilNext = next === null ? Number.POSITIVE_INFINITY : Math.max(0, next - clock.now());
-        await queue.waitForWork(Math.min(remaining, untilNext, deps.pollIntervalMs), stop);
+        await deps.signal.wait(engines, Math.min(remaining, untilNext, deps.pollIntervalMs), stop);
       }
     },
 
     /** A claim whose response never reached the runner goes straight back to the queue. */
     async unclaim(task: RunnerTask): Promise<void> {
-      const state = await queue.attempt(task.taskId, task.leaseToken);
-      if (state && state.outcome === null) await queue.release(state.lease, clock.now());
+      const state = await ledger.attempt(task.taskId, task.leaseToken);
+      if (state && state.outcome === null && (await ledger.release(state.lease, clock.now()))) {
+        deps.signal.notify(runnerQueueEngine(task.engine));
+      }
     },
 
     async heartbeat(
@@ -222,7 +234,7 @@ export function createRunnerService(deps: RunnerServiceDeps) {
       if (state.outcome !== null && stopped && (state.outcome === 'cancelled' || state.outcome === 'failed')) {
         return { cancelled: true, leaseExpiresAt: null };
       }
-      const beat = await queue.heartbeat(openAttempt(state), body.progress, deps.leaseMs, clock.now(), body.stage);
+      const beat = await ledger.heartbeat(openAttempt(state), body.progress, deps.leaseMs, clock.now(), body.stage);
       if (!beat.ok) throw leaseLost();
       return { cancelled: false, leaseExpiresAt: beat.expiresAt };
     },
@@ -243,9 +255,10 @@ export function createRunnerService(deps: RunnerServiceDeps) {
       });
       try {
         // Re-checked after the upload: the lease may have been lost while the bytes came in.
-        if ((await queue.attempt(taskId, lease.token))?.outcome !== null) throw leaseLost();
-        await deps.blobs.putFile(outputKeyOf(taskId), received.path, 'video/mp4');
-        if (!(await queue.stageOutput(lease, received.video))) throw leaseLost();
+        if ((await ledger.attempt(taskId, lease.token))?.outcome !== null) throw leaseLost();
+        // The attempt's own key: a runner that lost its lease cannot overwrite the committed result.
+        await deps.blobs.putFile(outputKeyOf(taskId, lease.attempt), received.path, 'video/mp4');
+        if (!(await ledger.stageOutput(lease, received.video))) throw leaseLost();
         return { size: received.size, video: received.video };
       } finally {
         await rm(received.dir, { recursive: true, force: true });
@@ -257,9 +270,9 @@ export function createRunnerService(deps: RunnerServiceDeps) {
       const lease = openAttempt(state);
       if (!state.output) throw new ApiError('OUTPUT_MISSING', 'Upload the result before completing the task');
       const now = clock.now();
-      const done = await queue.complete(
+      const done = await ledger.commit(
         lease,
-        { outputKey: outputKeyOf(taskId), video: state.output, retainUntil: now + deps.retentionMs },
+        { outputKey: outputKeyOf(taskId, lease.attempt), video: state.output, retainUntil: now + deps.retentionMs },
         now,
       );
       if (!done) throw leaseLost();
@@ -275,7 +288,7 @@ export function createRunnerService(deps: RunnerServiceDeps) {
       body: RunnerFailRequest,
     ): Promise<RunnerSettleResponse> {
       const { task, state } = await attemptOf(runner, taskId, token);
-      const status = await settleFailure(deps, openAttempt(state), task.maxAttempts, {
+      const status = await settleFailure(deps, openAttempt(state), task, {
         error: { code: body.code, message: body.message },
         retryable: body.retryable,
         retryAfterMs: body.retryAfterMs,
@@ -291,10 +304,10 @@ export function createRunnerService(deps: RunnerServiceDeps) {
       token: string | undefined,
       reason: string | undefined,
     ): Promise<RunnerSettleResponse> {
-      const lease = openAttempt((await attemptOf(runner, taskId, token)).state);
-      if (!(await queue.release(lease, clock.now()))) throw leaseLost();
+      const { task, state } = await attemptOf(runner, taskId, token);
+      if (!(await ledger.release(openAttempt(state), clock.now()))) throw leaseLost();
       log.info({ taskId, runnerId: runner.id, reason }, 'a runner gave a task back');
-      queue.notify();
+      deps.signal.notify(task.engine);
       return { status: 'PENDING' };
     },
 

@@ -10,7 +10,7 @@ import type { RunnerSource } from '@vidforge/contract';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { SourceFetcher } from '../../ports/source-fetcher.ts';
-import type { TaskRecord } from '../../ports/task-store.ts';
+import type { TaskRecord } from '../../ports/task-ledger.ts';
 import { SNIFF_BYTES, sniffMediaType } from '../media/media-type.ts';
 import type { UrlSigner } from '../results/url-signer.ts';
 import { sourceOf } from '../workers/task-source.ts';

@@ -5,7 +5,7 @@
  */
 import type { Task } from '@vidforge/contract';
 import type { BlobStore } from '../../ports/blob-store.ts';
-import type { TaskRecord } from '../../ports/task-store.ts';
+import type { TaskRecord } from '../../ports/task-ledger.ts';
 
 export interface TaskViewDeps {
   blobs: Pick<BlobStore, 'urlFor'>;

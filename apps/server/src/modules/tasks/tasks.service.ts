@@ -19,16 +19,16 @@ import {
 import { taskEngineOf } from '../../engines/runner-family.ts';
 import { ApiError } from '../../http/api-error.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { TaskStore } from '../../ports/task-store.ts';
-import type { WorkQueue } from '../../ports/work-queue.ts';
+import type { TaskLedger } from '../../ports/task-ledger.ts';
+import type { WorkSignal } from '../../ports/work-signal.ts';
 import type { Caller } from '../auth/auth.service.ts';
 import { generateId } from '../auth/secrets.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { TaskView } from './task-view.ts';
 
 export interface TasksServiceDeps {
-  store: TaskStore;
-  queue: WorkQueue;
+  ledger: TaskLedger;
+  signal: WorkSignal;
   clock: Clock;
   view: TaskView;
   taskTimeoutMs: number;
@@ -56,10 +56,10 @@ function canonicalJson(value: unknown): string {
 }
 
 export function createTasksService(deps: TasksServiceDeps) {
-  const { store, clock, view } = deps;
+  const { ledger, clock, view } = deps;
 
   async function findOwn(caller: Caller, taskId: string) {
-    const task = await store.get(taskId);
+    const task = await ledger.get(taskId);
     if (!task || task.endpointId !== caller.endpoint.id) throw new ApiError('TASK_NOT_FOUND', 'No such task');
     return task;
   }
@@ -83,13 +83,14 @@ export function createTasksService(deps: TasksServiceDeps) {
         seed = request.settings.seed === -1 ? randomInt(0, SEED_MAX + 1) : request.settings.seed;
         request.settings.seed = seed;
       }
-      const result = await store.create(
+      const engine = taskEngineOf(caller.endpoint);
+      const result = await ledger.create(
         {
           id: generateId(),
           endpointId: caller.endpoint.id,
           keyId: caller.key.id,
           type,
-          engine: taskEngineOf(caller.endpoint),
+          engine,
           request,
           seed,
           maxAttempts: deps.maxAttempts,
@@ -121,7 +122,7 @@ export function createTasksService(deps: TasksServiceDeps) {
           'This Idempotency-Key was already used with a different request body',
         );
       }
-      if (result.kind === 'created') deps.queue.notify();
+      if (result.kind === 'created') deps.signal.notify(engine);
       return result.task.id;
     },
 
@@ -132,16 +133,12 @@ export function createTasksService(deps: TasksServiceDeps) {
     async cancel(caller: Caller, taskId: string): Promise<Task> {
       const task = await findOwn(caller, taskId);
       const now = clock.now();
-      const cancelled = await store.finishUnleased(
-        task.id,
-        { code: 'CANCELLED', message: 'Cancelled by the client' },
-        now,
-      );
+      const cancelled = await ledger.terminate(task.id, { code: 'CANCELLED', message: 'Cancelled by the client' }, now);
       if (cancelled) {
         deps.onFinished(task.id);
         return view(cancelled, now);
       }
-      const current = (await store.get(task.id)) ?? task;
+      const current = (await ledger.get(task.id)) ?? task;
       if (current.status === 'FAIL' && current.error?.code === 'CANCELLED') return view(current, now);
       throw new ApiError('TASK_NOT_CANCELLABLE', `The task already finished with status ${current.status}`);
     },
@@ -154,7 +151,12 @@ export function createTasksService(deps: TasksServiceDeps) {
         });
       }
       const limit = query.limit ?? LIST_LIMIT_DEFAULT;
-      const rows = await store.list({ endpointId: caller.endpoint.id, status: query.status, limit: limit + 1, cursor });
+      const rows = await ledger.list({
+        endpointId: caller.endpoint.id,
+        status: query.status,
+        limit: limit + 1,
+        cursor,
+      });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       const now = clock.now();

@@ -5,11 +5,13 @@
 import type { TaskError } from '@vidforge/contract';
 import { EngineError } from '../../engines/engine.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { Lease, WorkQueue } from '../../ports/work-queue.ts';
+import type { Lease, TaskLedger } from '../../ports/task-ledger.ts';
+import type { WorkSignal } from '../../ports/work-signal.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 
 export interface SettleDeps {
-  queue: WorkQueue;
+  ledger: TaskLedger;
+  signal: WorkSignal;
   retry: RetryPolicy;
   clock: Clock;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
@@ -38,23 +40,23 @@ export function failureOf(error: unknown, fallback: TaskError): Failure {
 export async function settleFailure(
   deps: SettleDeps,
   lease: Lease,
-  maxAttempts: number,
+  task: { maxAttempts: number; engine: string },
   failure: Failure,
   /** More for the log line, e.g. how long the attempt ran. */
   logFields: object = {},
 ): Promise<'PENDING' | 'FAIL' | null> {
-  const { queue, clock, log } = deps;
-  const decision = deps.retry.decide(lease.attempt, maxAttempts, failure);
+  const { ledger, clock, log } = deps;
+  const decision = deps.retry.decide(lease.attempt, task.maxAttempts, failure);
   const now = clock.now();
   const { taskId, attempt } = lease;
   if (decision.retry) {
-    if (!(await queue.retry(lease, failure.error, now + decision.delayMs, now))) return null;
+    if (!(await ledger.retry(lease, failure.error, now + decision.delayMs, now))) return null;
     const { code, message } = failure.error;
     log.warn({ taskId, attempt, code, message, delayMs: decision.delayMs, ...logFields }, 'task will be retried');
-    queue.notify();
+    deps.signal.notify(task.engine);
     return 'PENDING';
   }
-  if (!(await queue.fail(lease, failure.error, now))) return null;
+  if (!(await ledger.fail(lease, failure.error, now))) return null;
   log.info({ taskId, attempt, code: failure.error.code, message: failure.error.message, ...logFields }, 'task failed');
   return 'FAIL';
 }

@@ -1,6 +1,6 @@
 /**
  * Runs one claimed task: heartbeats that extend the lease and carry progress, the engine in a private
- * work directory, the output stored under its fixed key, then one fenced commit. A worker that lost
+ * work directory, the output stored under the attempt's own key, then one fenced commit. A worker that lost
  * its lease (reaped, cancelled, timed out) is aborted and writes nothing.
  */
 
@@ -11,8 +11,8 @@ import type { AccessStore } from '../../ports/access-store.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { SourceFetcher } from '../../ports/source-fetcher.ts';
-import type { TaskRecord, TaskStore } from '../../ports/task-store.ts';
-import type { Lease, WorkQueue } from '../../ports/work-queue.ts';
+import type { Lease, TaskLedger, TaskRecord } from '../../ports/task-ledger.ts';
+import type { WorkSignal } from '../../ports/work-signal.ts';
 import { outputKeyOf } from '../results/result-key.ts';
 import type { FaultContainment } from './fault-containment.ts';
 import type { RetryPolicy } from './retry-policy.ts';
@@ -20,8 +20,8 @@ import { failureOf, settleFailure } from './settle-failure.ts';
 import { sourceOf } from './task-source.ts';
 
 export interface TaskRunnerDeps {
-  store: TaskStore;
-  queue: WorkQueue;
+  ledger: TaskLedger;
+  signal: WorkSignal;
   blobs: BlobStore;
   access: Pick<AccessStore, 'endpointById'>;
   engines: EngineRegistry;
@@ -44,21 +44,21 @@ export interface TaskRunnerDeps {
 export type StopReason = 'shutdown' | 'finished-elsewhere' | 'lease-lost';
 
 export function createTaskRunner(deps: TaskRunnerDeps) {
-  const { queue, clock, log } = deps;
+  const { ledger, clock, log } = deps;
 
   async function settleEngineFailure(task: TaskRecord, lease: Lease, error: unknown, startedAt: number): Promise<void> {
     if (!(error instanceof EngineError)) log.error({ err: error, taskId: task.id }, 'engine crashed');
     await settleFailure(
       deps,
       lease,
-      task.maxAttempts,
+      task,
       failureOf(error, { code: 'ENGINE_FAILED', message: 'The engine failed unexpectedly while making the video' }),
       { durationMs: clock.now() - startedAt },
     );
   }
 
   return async function run(lease: Lease, external: AbortSignal): Promise<void> {
-    const task = await deps.store.get(lease.taskId);
+    const task = await ledger.get(lease.taskId);
     if (!task) return;
     const engine = deps.engines.get(task.engine);
     const controller = new AbortController();
@@ -77,7 +77,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       beating = true;
       try {
         const sent = progress;
-        const result = await queue.heartbeat(lease, sent, deps.leaseMs, now);
+        const result = await ledger.heartbeat(lease, sent, deps.leaseMs, now);
         if (!result.ok) return stop('lease-lost');
         written = sent;
         lastBeat = now;
@@ -100,7 +100,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       const endpoint = await deps.access.endpointById(task.endpointId);
       await rm(workDir, { recursive: true, force: true });
       await mkdir(workDir, { recursive: true });
-      const outputKey = outputKeyOf(task.id);
+      const outputKey = outputKeyOf(task.id, lease.attempt);
       // Everything that makes sockets, processes and files for this task runs in its fault scope.
       const output = await deps.faults.run(task.id, controller.signal, async (signal) => {
         let source: Promise<LocalSource> | undefined;
@@ -131,7 +131,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         return output;
       });
       const now = clock.now();
-      const done = await queue.complete(
+      const done = await ledger.commit(
         lease,
         { outputKey, video: output.video, retainUntil: now + deps.retentionMs },
         now,
@@ -141,11 +141,17 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     } catch (error) {
       const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : null;
       if (reason === 'shutdown') {
-        if (await queue.release(lease, clock.now())) log.info({ taskId: task.id }, 'task released for shutdown');
+        if (await ledger.release(lease, clock.now())) {
+          log.info({ taskId: task.id }, 'task released for shutdown');
+          deps.signal.notify(task.engine);
+        }
       } else if (reason === null) {
         await settleEngineFailure(task, lease, error, startedAt);
+      } else {
+        // 'finished-elsewhere' and 'lease-lost': whoever ended the lease (a cancel or the deadline
+        // on any replica, the reaper) wrote the outcome; this worker only stops.
+        log.info({ taskId: task.id, attempt: lease.attempt, reason }, 'task stopped: its lease ended elsewhere');
       }
-      // 'finished-elsewhere' and 'lease-lost': whoever ended the lease wrote the outcome.
     } finally {
       clearInterval(timer);
       external.removeEventListener('abort', onExternal);

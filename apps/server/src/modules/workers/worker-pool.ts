@@ -4,11 +4,13 @@
  * other processes queued.
  */
 import type { Clock } from '../../ports/clock.ts';
-import type { WorkQueue } from '../../ports/work-queue.ts';
+import type { TaskLedger } from '../../ports/task-ledger.ts';
+import type { WorkSignal } from '../../ports/work-signal.ts';
 import type { StopReason, TaskRunner } from './task-runner.ts';
 
 export interface WorkerPoolOptions {
-  queue: WorkQueue;
+  ledger: TaskLedger;
+  signal: WorkSignal;
   run: TaskRunner;
   clock: Clock;
   engines: readonly string[];
@@ -20,21 +22,21 @@ export interface WorkerPoolOptions {
 }
 
 export function createWorkerPool(options: WorkerPoolOptions) {
-  const { queue, clock } = options;
+  const { ledger, signal, clock } = options;
   const life = new AbortController();
   const running = new Map<string, AbortController>();
   const loops: Promise<void>[] = [];
 
   async function idleWait(): Promise<void> {
-    const next = await queue.nextRunAt(options.engines);
+    const next = await ledger.nextRunAt(options.engines);
     const untilNext = next === null ? Number.POSITIVE_INFINITY : Math.max(0, next - clock.now());
-    await queue.waitForWork(Math.min(options.pollIntervalMs, untilNext), life.signal);
+    await signal.wait(options.engines, Math.min(options.pollIntervalMs, untilNext), life.signal);
   }
 
   async function loop(workerId: string): Promise<void> {
     while (!life.signal.aborted) {
       try {
-        const lease = await queue.claim({
+        const lease = await ledger.claim({
           workerId,
           engines: options.engines,
           leaseMs: options.leaseMs,
@@ -53,7 +55,7 @@ export function createWorkerPool(options: WorkerPoolOptions) {
         }
       } catch (err) {
         options.log.error({ err, workerId }, 'worker loop error');
-        await queue.waitForWork(1000, life.signal);
+        await signal.wait(options.engines, 1000, life.signal);
       }
     }
   }

@@ -1,20 +1,22 @@
 /**
- * TaskStore over SQLite. Time boundaries, one rule throughout: something that ends at T (deadline,
- * retention, idempotency expiry) still holds at T and has passed once now > T.
+ * The client side of the ledger: submits, reads, termination from outside a lease, and what the
+ * reaper and the sweeper look up. Time boundaries as in ports/task-ledger.ts.
  */
-import { type Selectable, sql } from 'kysely';
+import type { Selectable } from 'kysely';
+import { terminated, UNFINISHED } from '../../modules/tasks/task-state.ts';
 import type {
   CreateTaskResult,
   IdempotencyClaim,
   ListTasksOptions,
   NewTask,
+  TaskLedger,
   TaskRecord,
-  TaskStore,
-} from '../../ports/task-store.ts';
+} from '../../ports/task-ledger.ts';
+import { applyTransition } from './apply-transition.ts';
 import { arg, prepare } from './prepared.ts';
 import { rowFromNewTask, taskFromRow } from './rows.ts';
 import type { TasksTable } from './schema.ts';
-import type { SqlHandle } from './sql-handle.ts';
+import { type SqlHandle, serializeOn } from './sql-handle.ts';
 
 /** Every column, so the insert below has one fixed shape (checked against the table's type). */
 const TASK_COLUMNS = Object.keys({
@@ -42,7 +44,22 @@ const TASK_COLUMNS = Object.keys({
   result_deleted_at: 1,
 } satisfies Record<keyof TasksTable, 1>) as (keyof TasksTable)[];
 
-export function createSqlTaskStore(handle: SqlHandle): TaskStore {
+type TaskRecords = Omit<
+  TaskLedger,
+  | 'claim'
+  | 'heartbeat'
+  | 'stageOutput'
+  | 'attempt'
+  | 'openLeases'
+  | 'commit'
+  | 'retry'
+  | 'fail'
+  | 'release'
+  | 'nextRunAt'
+  | 'expired'
+>;
+
+export function createSqlTaskRecords(handle: SqlHandle): TaskRecords {
   const { db } = handle;
   // The poll's and the submit's queries, compiled once (prepared.ts).
   const taskById = prepare<{ id: string }, Selectable<TasksTable>>(
@@ -56,9 +73,11 @@ export function createSqlTaskStore(handle: SqlHandle): TaskStore {
 
   return {
     create(task: NewTask, idempotency?: IdempotencyClaim, maxPending?: number): Promise<CreateTaskResult> {
-      // BEGIN IMMEDIATE serialises creates, so two requests with one key cannot both miss the
-      // lookup; the primary key on idempotency would refuse the second insert regardless.
       return handle.transaction(async (trx): Promise<CreateTaskResult> => {
+        // Two requests with one key must not both miss the lookup, and concurrent submits must
+        // not overshoot maxPending: creates of one engine take turns (SQLite: BEGIN IMMEDIATE
+        // already serialises all writes). An endpoint has one engine, so this covers both.
+        if (idempotency || maxPending !== undefined) await serializeOn(handle, trx, `create:${task.engine}`);
         if (idempotency) {
           const seen = await trx
             .selectFrom('idempotency')
@@ -129,35 +148,26 @@ export function createSqlTaskStore(handle: SqlHandle): TaskStore {
       return rows.map(taskFromRow);
     },
 
-    finishUnleased(id, error, now): Promise<TaskRecord | null> {
-      return db.transaction().execute(async (trx) => {
-        const updated = await trx
-          .updateTable('tasks')
-          .set({
-            status: 'FAIL',
-            error_code: error.code,
-            error_message: error.message,
-            finished_at: now,
-            updated_at: now,
-          })
+    terminate(id, error, now): Promise<TaskRecord | null> {
+      return handle.transaction(async (trx) => {
+        const task = await trx
+          .selectFrom('tasks')
+          .select('id')
           .where('id', '=', id)
-          .where('status', 'in', ['PENDING', 'IN_PROGRESS'])
-          .returningAll()
+          .where('status', 'in', UNFINISHED)
+          .$if(handle.dialect === 'postgres', (qb) => qb.forUpdate())
           .executeTakeFirst();
-        if (!updated) return null;
-        // Ending the open attempt is what refuses the worker's next fenced write.
-        await trx
-          .updateTable('task_attempts')
-          .set({
-            ended_at: now,
-            outcome: error.code === 'CANCELLED' ? 'cancelled' : 'failed',
-            error_code: error.code,
-            error_message: error.message,
-          })
+        if (!task) return null;
+        const open = await trx
+          .selectFrom('task_attempts')
+          .select('id')
           .where('task_id', '=', id)
           .where('ended_at', 'is', null)
-          .execute();
-        return taskFromRow(updated);
+          .executeTakeFirst();
+        // Ending the open attempt is what refuses the worker's next fenced write, on any process.
+        await applyTransition(trx, id, open?.id ?? null, terminated(error, now));
+        const row = await taskById.first(trx, { id });
+        return row ? taskFromRow(row) : null;
       });
     },
 
@@ -165,7 +175,7 @@ export function createSqlTaskStore(handle: SqlHandle): TaskStore {
       const rows = await db
         .selectFrom('tasks')
         .select('id')
-        .where(sql<boolean>`status IN ('PENDING', 'IN_PROGRESS')`)
+        .where('status', 'in', UNFINISHED)
         .where('deadline_at', '<', now)
         .orderBy('deadline_at')
         .limit(limit)
@@ -177,7 +187,8 @@ export function createSqlTaskStore(handle: SqlHandle): TaskStore {
       const rows = await db
         .selectFrom('tasks')
         .selectAll()
-        .where(sql<boolean>`status = 'SUCCESS' AND result_deleted_at IS NULL`)
+        .where('status', '=', 'SUCCESS')
+        .where('result_deleted_at', 'is', null)
         .where('retain_until', '<', now)
         .orderBy('retain_until')
         .limit(limit)
@@ -192,6 +203,24 @@ export function createSqlTaskStore(handle: SqlHandle): TaskStore {
         .where('id', '=', id)
         .where('result_deleted_at', 'is', null)
         .execute();
+    },
+
+    async resultHolders(taskIds: readonly string[]) {
+      const holders = new Map<string, { finished: boolean; outputKey: string | null }>();
+      if (taskIds.length === 0) return holders;
+      const rows = await db
+        .selectFrom('tasks')
+        .select(['id', 'status', 'output_key', 'result_deleted_at'])
+        .where('id', 'in', taskIds)
+        .execute();
+      for (const row of rows) {
+        const keeping = row.status === 'SUCCESS' && row.result_deleted_at === null;
+        holders.set(row.id, {
+          finished: !UNFINISHED.includes(row.status as TaskRecord['status']),
+          outputKey: keeping ? row.output_key : null,
+        });
+      }
+      return holders;
     },
 
     async pruneIdempotency(now: number): Promise<number> {

@@ -1,0 +1,46 @@
+/** Writes a transition decided by modules/tasks/task-state.ts: the mapping to columns, nothing more. */
+import type { Kysely, Updateable } from 'kysely';
+import type { Transition } from '../../modules/tasks/task-state.ts';
+import type { SqlSchema, TasksTable } from './schema.ts';
+
+export async function applyTransition(
+  trx: Kysely<SqlSchema>,
+  taskId: string,
+  /** The open attempt to end, when the transition ends one. */
+  attemptId: number | null,
+  transition: Transition,
+): Promise<void> {
+  const change = transition.task;
+  const columns: Updateable<TasksTable> = {};
+  if (change.status !== undefined) columns.status = change.status;
+  if (change.progress !== undefined) columns.progress = change.progress;
+  if (change.error !== undefined) {
+    columns.error_code = change.error?.code ?? null;
+    columns.error_message = change.error?.message ?? null;
+  }
+  if (change.video !== undefined) columns.video = JSON.stringify(change.video);
+  if (change.outputKey !== undefined) columns.output_key = change.outputKey;
+  if (change.retainUntil !== undefined) columns.retain_until = change.retainUntil;
+  if (change.runAfter !== undefined) columns.run_after = change.runAfter;
+  if (change.finishedAt !== undefined) columns.finished_at = change.finishedAt;
+  if (change.updatedAt !== undefined) columns.updated_at = change.updatedAt;
+  const delta = change.attemptsDelta ?? 0;
+  await trx
+    .updateTable('tasks')
+    .set((eb) => (delta === 0 ? columns : { ...columns, attempts: eb('attempts', '+', delta) }))
+    .where('id', '=', taskId)
+    .execute();
+  if (transition.attempt && attemptId !== null) {
+    const { outcome, error, endedAt } = transition.attempt;
+    await trx
+      .updateTable('task_attempts')
+      .set({
+        ended_at: endedAt,
+        outcome,
+        error_code: error?.code ?? null,
+        error_message: error?.message ?? null,
+      })
+      .where('id', '=', attemptId)
+      .execute();
+  }
+}
