@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   endpoints: async () => (await import('./commands/admin.ts')).endpoints,
   keys: async () => (await import('./commands/admin.ts')).keys,
   runners: async () => (await import('./commands/runners.ts')).runners,
+  migrate: async () => (await import('./commands/migrate.ts')).migrate,
   runner: async () => (await import('./commands/runner.ts')).runner,
   generate: async () => (await import('./commands/submit.ts')).generate,
   upscale: async () => (await import('./commands/submit.ts')).upscale,
@@ -28,6 +29,7 @@ const COMMAND_HELP: Record<string, () => Promise<string>> = {
   endpoints: async () => (await import('./commands/admin.ts')).ENDPOINTS_HELP,
   keys: async () => (await import('./commands/admin.ts')).KEYS_HELP,
   runners: async () => (await import('./commands/runners.ts')).RUNNERS_HELP,
+  migrate: async () => (await import('./commands/migrate.ts')).MIGRATE_HELP,
   runner: async () => (await import('./commands/runner.ts')).RUNNER_HELP,
   generate: async () => (await import('./commands/submit.ts')).SUBMIT_HELP,
   upscale: async () => (await import('./commands/submit.ts')).SUBMIT_HELP,
@@ -52,6 +54,7 @@ async function help(): Promise<string> {
     { SERVE_HELP },
     { ENDPOINTS_HELP, KEYS_HELP },
     { RUNNERS_HELP },
+    { MIGRATE_HELP },
     { RUNNER_HELP },
     { SUBMIT_HELP },
     { TASKS_HELP },
@@ -60,6 +63,7 @@ async function help(): Promise<string> {
     import('./commands/serve.ts'),
     import('./commands/admin.ts'),
     import('./commands/runners.ts'),
+    import('./commands/migrate.ts'),
     import('./commands/runner.ts'),
     import('./commands/submit.ts'),
     import('./commands/tasks.ts'),
@@ -72,6 +76,7 @@ ${SERVE_HELP.split('\n')[0]}
 ${ENDPOINTS_HELP}
 ${KEYS_HELP}
 ${RUNNERS_HELP}
+${MIGRATE_HELP}
 
 Every admin command takes --config FILE and reads the same VIDFORGE_* settings as the server.
 

@@ -30,6 +30,7 @@ it.each([
   ['keys', /vidforge keys create/],
   ['runners', /vidforge runners/],
   ['runner', /vidforge runner/],
+  ['migrate', /vidforge migrate \[--json\]/],
   ['generate', /vidforge generate/],
   ['status', /vidforge status/],
   ['login', /vidforge login/],

@@ -21,7 +21,7 @@ const common = { json: { type: 'boolean' }, config: { type: 'string' } } as cons
  * The configured data directory; without one, the nearest `vidforge-data` with a database from the
  * current directory up. Says on stderr when it uses one found elsewhere or is about to create one.
  */
-async function adminConfig(configFile: string | undefined) {
+export async function adminConfig(configFile: string | undefined) {
   const config = loadConfig({ file: configFile });
   if (config.dataDir !== DEFAULT_DATA_DIR) return config;
   const found = await findDataDir(process.cwd());

@@ -18,6 +18,7 @@ export { unknownEnvWarnings } from '../config/unknown-env.ts';
 export { type RunningServer, startServer } from '../main.ts';
 export { AdminError } from '../modules/auth/admin.service.ts';
 export { firstRunBanner } from './banner.ts';
+export { type MigrateReport, migrateDatabase } from './migrate.ts';
 
 export async function openAdmin(
   config: ServerConfig,

@@ -3,6 +3,7 @@
  * defaults < config file < environment, and every problem is reported at once (see load-config.ts).
  */
 import { z } from 'zod';
+import { databaseUrlProblem } from '../adapters/postgres/connection-url.ts';
 import { DEFAULT_DATA_DIR } from '../boot/data-dir.ts';
 import { parseCorsOrigins } from '../http/cors.ts';
 import { MediaConfigSchema } from '../modules/media/media.config.ts';
@@ -98,6 +99,27 @@ export const ServerConfigSchema = z.strictObject({
     .max(100_000)
     .default(100)
     .describe('Submits beyond this many PENDING tasks of one engine get 503 QUEUE_FULL; 0: no cap'),
+  databaseUrl: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text === '') return undefined;
+      // The message never repeats the URL: it may hold a password.
+      const problem = databaseUrlProblem(text);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }
+      return text;
+    })
+    .describe('postgres://USER:PASSWORD@HOST:PORT/DATABASE shared by a fleet; unset: embedded SQLite in dataDir'),
+  databasePoolSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(10)
+    .describe('PostgreSQL connections per process at most (replicas × this ≤ max_connections)'),
   sqliteSynchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   sqliteBusyTimeoutMs: ms(5_000).describe("Longest wait for another process's database lock before 503"),
   signingSecret: z.string().min(32).optional().describe('HMAC secret for media URLs; generated into dataDir if unset'),

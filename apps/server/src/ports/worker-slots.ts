@@ -10,7 +10,7 @@ export interface SlotClaim {
 }
 
 export interface WorkerSlots {
-  /** One transaction: concurrent starts on the same host never share a slot. */
+  /** Atomic: concurrent starts on the same host, from any number of processes, never share a slot. */
   claim(host: string, pid: number, isRunning: (pid: number) => boolean, now: number): Promise<SlotClaim>;
   /**
    * A real write (readiness): records that the holder is alive. False when this pid no longer

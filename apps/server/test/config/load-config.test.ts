@@ -171,4 +171,37 @@ describe('loadConfig', () => {
       's3AccessKeyId (VIDFORGE_S3_ACCESS_KEY_ID) and s3SecretAccessKey (VIDFORGE_S3_SECRET_ACCESS_KEY) must be set together',
     ]);
   });
+
+  it('reads the PostgreSQL URL and pool size, and names the variable of a bad one without echoing it', () => {
+    const defaults = loadConfig({ env: {} });
+    expect(defaults.databaseUrl).toBeUndefined();
+    expect(defaults.databasePoolSize).toBe(10);
+    expect(loadConfig({ env: { VIDFORGE_DATABASE_URL: '' } }).databaseUrl).toBeUndefined();
+    for (const url of ['postgres://vf:pw@db:5432/vidforge', 'postgresql://db/vidforge?sslmode=require']) {
+      expect(loadConfig({ env: { VIDFORGE_DATABASE_URL: url, VIDFORGE_DATABASE_POOL_SIZE: '25' } })).toMatchObject({
+        databaseUrl: url,
+        databasePoolSize: 25,
+      });
+    }
+
+    for (const url of [
+      'mysql://vf:hunter22@db/vidforge',
+      'http://vf:hunter22@db/vidforge',
+      'hunter22',
+      'postgres://vf:hunter22@/vidforge',
+      'postgres://vf:hunter22@db:70000/vidforge',
+      'postgres://vf:hunter22@db/vid forge',
+    ]) {
+      const problems = problemsOf(() => loadConfig({ env: { VIDFORGE_DATABASE_URL: url } }));
+      expect(problems, url).toHaveLength(1);
+      expect(problems[0], url).toMatch(/^databaseUrl \(VIDFORGE_DATABASE_URL\): /);
+      expect(problems[0], url).not.toContain('hunter22');
+    }
+
+    for (const size of ['0', '1001', '-5', 'ten', '2.5']) {
+      const problems = problemsOf(() => loadConfig({ env: { VIDFORGE_DATABASE_POOL_SIZE: size } }));
+      expect(problems, size).toHaveLength(1);
+      expect(problems[0], size).toMatch(/VIDFORGE_DATABASE_POOL_SIZE/);
+    }
+  });
 });

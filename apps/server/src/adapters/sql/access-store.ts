@@ -121,8 +121,9 @@ export function createSqlAccessStore(handle: SqlHandle): AccessStore {
     },
 
     async grant(keyId: string, endpointId: string): Promise<boolean> {
-      // False when either side is missing; granting twice is a no-op that still answers true.
-      return db.transaction().execute(async (trx) => {
+      // False when either side is missing; granting twice is a no-op that still answers true. A
+      // side deleted concurrently (after the check, on PostgreSQL) fails the insert's foreign key.
+      return handle.transaction(async (trx) => {
         const key = await trx.selectFrom('access_keys').select('id').where('id', '=', keyId).executeTakeFirst();
         const endpoint = await trx.selectFrom('endpoints').select('id').where('id', '=', endpointId).executeTakeFirst();
         if (!key || !endpoint) return false;

@@ -1,13 +1,23 @@
-/** WorkerSlots over SQLite: the claim runs under BEGIN IMMEDIATE, so concurrent starts serialise. */
+/**
+ * WorkerSlots in SQL. A claim is a loop of compare-and-sets rather than one transaction, because a
+ * transaction serialises concurrent claims on SQLite (BEGIN IMMEDIATE) but not on PostgreSQL (READ
+ * COMMITTED lets two claims read the same free slot): taking a dead holder's slot names the pid it
+ * replaces, and a new slot is an insert that does nothing if the slot was taken meanwhile. A claim
+ * that loses a race reads again; each round some claim wins, so N concurrent starts on one host
+ * finish within N rounds.
+ */
 import type { SlotClaim, WorkerSlots } from '../../ports/worker-slots.ts';
 import type { SqlHandle } from './sql-handle.ts';
+
+/** Far above the processes that start at once on one host; reaching it means something else is wrong. */
+const MAX_ROUNDS = 256;
 
 export function createSqlWorkerSlots(handle: SqlHandle): WorkerSlots {
   const { db } = handle;
   return {
-    claim(host, pid, isRunning, now): Promise<SlotClaim> {
-      return db.transaction().execute(async (trx) => {
-        const held = await trx
+    async claim(host, pid, isRunning, now): Promise<SlotClaim> {
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const held = await db
           .selectFrom('worker_slots')
           .select(['slot', 'pid'])
           .where('host', '=', host)
@@ -15,19 +25,26 @@ export function createSqlWorkerSlots(handle: SqlHandle): WorkerSlots {
           .execute();
         const dead = held.find((row) => !isRunning(row.pid));
         if (dead) {
-          await trx
+          const taken = await db
             .updateTable('worker_slots')
             .set({ pid, claimed_at: now, seen_at: now })
             .where('host', '=', host)
             .where('slot', '=', dead.slot)
-            .execute();
-          return { slot: dead.slot, predecessorPid: dead.pid };
+            .where('pid', '=', dead.pid)
+            .executeTakeFirst();
+          if (taken.numUpdatedRows > 0n) return { slot: dead.slot, predecessorPid: dead.pid };
+          continue;
         }
         let slot = 0;
         while (held.some((row) => row.slot === slot)) slot++;
-        await trx.insertInto('worker_slots').values({ host, slot, pid, claimed_at: now, seen_at: now }).execute();
-        return { slot, predecessorPid: null };
-      });
+        const inserted = await db
+          .insertInto('worker_slots')
+          .values({ host, slot, pid, claimed_at: now, seen_at: now })
+          .onConflict((conflict) => conflict.doNothing())
+          .executeTakeFirst();
+        if ((inserted.numInsertedOrUpdatedRows ?? 0n) > 0n) return { slot, predecessorPid: null };
+      }
+      throw new Error(`could not claim a worker slot on host ${host} after ${MAX_ROUNDS} rounds of concurrent claims`);
     },
 
     async touch(host, slot, pid, now): Promise<boolean> {

@@ -3,14 +3,10 @@
  * a fresh file at once cannot both apply a step: the second waits, then finds it recorded.
  */
 import type { DatabaseSync } from 'node:sqlite';
+import { checkSequence, pendingMigrations as pending } from '../sql/schema-version.ts';
 import type { Migration } from './migrations/migration.ts';
 
-export class SchemaVersionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SchemaVersionError';
-  }
-}
+export { SchemaVersionError } from '../sql/schema-version.ts';
 
 interface AppliedRow {
   version: number;
@@ -48,27 +44,4 @@ function readApplied(db: DatabaseSync): AppliedRow[] {
   const table = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'").get();
   if (!table) return [];
   return db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as unknown as AppliedRow[];
-}
-
-/** The migrations still to apply; refuses a database that records a step this build does not know. */
-function pending(migrations: readonly Migration[], applied: readonly AppliedRow[]): Migration[] {
-  const known = new Map(migrations.map((migration) => [migration.version, migration.name]));
-  const unknown = applied.filter((row) => known.get(row.version) !== row.name);
-  if (unknown.length > 0) {
-    const names = unknown.map((row) => `${String(row.version).padStart(3, '0')}_${row.name}`).join(', ');
-    throw new SchemaVersionError(
-      `the database was migrated by a newer or different Vidforge version (unknown migration ${names}); ` +
-        'refusing to open it. Run the Vidforge version that wrote it, or restore a backup.',
-    );
-  }
-  const done = new Set(applied.map((row) => row.version));
-  return migrations.filter((migration) => !done.has(migration.version));
-}
-
-function checkSequence(migrations: readonly Migration[]): void {
-  migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) {
-      throw new Error(`migration "${migration.name}" has version ${migration.version}, expected ${index + 1}`);
-    }
-  });
 }

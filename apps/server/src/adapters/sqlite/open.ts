@@ -35,6 +35,8 @@ export interface OpenSqliteOptions {
 export interface SqliteHandle extends SqlHandle {
   readonly dialect: 'sqlite';
   readonly file: string;
+  /** The migration versions this open applied, in order (empty when the file was current): `vidforge migrate` reports them. */
+  readonly migrated: readonly number[];
   /** Throws StorageUnavailableError when the file at `file` is no longer the database opened. */
   checkFile(): void;
   /**
@@ -97,6 +99,7 @@ export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
   if (!inMemory) mkdirSync(dirname(options.file), { recursive: true });
 
   const raw = new DatabaseSync(options.file, { timeout: busyTimeoutMs, enableForeignKeyConstraints: true });
+  let migrated: number[];
   try {
     raw.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
     if (!inMemory) {
@@ -107,7 +110,7 @@ export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
     }
     raw.exec(`PRAGMA synchronous = ${synchronous}`);
     raw.exec('PRAGMA foreign_keys = ON');
-    migrate(raw, options.migrations ?? MIGRATIONS);
+    migrated = migrate(raw, options.migrations ?? MIGRATIONS);
     // From here on the dialect waits for other processes' locks on timers (see dialect.ts): the
     // synchronous busy wait above is for boot only.
     raw.exec('PRAGMA busy_timeout = 0');
@@ -137,6 +140,7 @@ export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
     dialect: 'sqlite',
     db,
     file: options.file,
+    migrated,
     checkFile: guard.checkFile,
     executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>> {
       if (closing || !fileLock.lock.idle) return db.executeQuery(query);
