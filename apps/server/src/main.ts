@@ -65,7 +65,10 @@ export async function startServer(
   config: ServerConfig,
   options: { clock?: Clock; log?: Logger } = {},
 ): Promise<RunningServer> {
-  const clock = options.clock ?? systemClock;
+  // Leases and deadlines are written in the storage's clock (the database's in a fleet), known only
+  // once it is open; what runs before reads the same clock through this indirection.
+  let storageClock: Clock = options.clock ?? systemClock;
+  const clock: Clock = { now: () => storageClock.now() };
   const log = options.log ?? createLogger(config.logLevel);
   const dataDir = await prepareDataDir(config.dataDir, ['media', 'work']);
   const ffmpeg = await checkFfmpeg(config.media).catch((error: unknown) => {
@@ -83,7 +86,8 @@ export async function startServer(
     urlFor: createLocalMediaUrls({ signer, publicUrl: () => publicUrl, clock }),
     clock,
   });
-  const storage = await buildAdapters(config, dataDir, clock);
+  const storage = await buildAdapters(config, dataDir, { clock: options.clock, log });
+  storageClock = storage.clock;
   const { ledger, signal, access } = storage;
   const host = hostname();
   const identity = await storage.slots.claim(host, process.pid, isProcessRunning, clock.now());
@@ -181,11 +185,14 @@ export async function startServer(
     onFinished,
   });
   const admin = createAdminService(access, clock, [...engines.names(), RUNNER_ENGINE]);
-  const bootstrap = await bootstrapAccess(access, admin, {
-    endpointPath: config.bootstrapEndpoint,
-    key: config.bootstrapKey,
-    engine: 'preview',
-  });
+  // Replicas starting together on an empty database must not both create the first endpoint and key.
+  const bootstrap = await storage.exclusive('bootstrap', () =>
+    bootstrapAccess(access, admin, {
+      endpointPath: config.bootstrapEndpoint,
+      key: config.bootstrapKey,
+      engine: 'preview',
+    }),
+  );
 
   const { app, startDraining } = buildApp({
     auth: createAuthService(access),

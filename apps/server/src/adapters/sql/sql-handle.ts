@@ -29,5 +29,8 @@ export interface SqlHandle {
  */
 export async function serializeOn(handle: SqlHandle, trx: Kysely<SqlSchema>, key: string): Promise<void> {
   if (handle.dialect !== 'postgres') return;
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+  // Scoped by search_path: fleets (or tests) in other schemas of one database do not contend.
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended('vidforge:' || current_setting('search_path') || ':' || ${key}, 0))`.execute(
+    trx,
+  );
 }
