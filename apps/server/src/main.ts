@@ -14,10 +14,7 @@ import { createLogger } from './boot/logger.ts';
 import { StartupError } from './boot/startup-error.ts';
 import type { ServerConfig } from './config/config.schema.ts';
 import { ConfigError, defaultPublicUrl, envName } from './config/load-config.ts';
-import { EngineRegistry } from './engines/engine.ts';
-import { createPreviewEngine } from './engines/preview/preview-engine.ts';
-import { RUNNER_ENGINE } from './engines/runner-family.ts';
-import { createTestEngine } from './engines/test/test-engine.ts';
+import { createEngines, endpointEngineNames } from './engines/catalog.ts';
 import { connectionCap } from './http/descriptor-budget.ts';
 import { createAdminService } from './modules/auth/admin.service.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
@@ -93,8 +90,7 @@ export async function startServer(
   const identity = await storage.slots.claim(host, process.pid, isProcessRunning, clock.now());
   const workerIdPrefix = workerIdPrefixOf(host, identity.slot);
 
-  const engines = new EngineRegistry().register(createPreviewEngine({ ffmpeg, media: config.media }));
-  if (config.enableTestEngine) engines.register(createTestEngine());
+  const engines = createEngines({ ffmpeg, media: config.media }, config.enableTestEngine);
 
   const retry = createRetryPolicy({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs });
   const ownMediaFetcher = withOwnMediaSources(createSafeFetcher(config.media), {
@@ -184,7 +180,7 @@ export async function startServer(
     maxPendingPerEngine: config.maxPendingPerEngine,
     onFinished,
   });
-  const admin = createAdminService(access, clock, [...engines.names(), RUNNER_ENGINE]);
+  const admin = createAdminService(access, clock, endpointEngineNames(config.enableTestEngine));
   // Replicas starting together on an empty database must not both create the first endpoint and key.
   const bootstrap = await storage.exclusive('bootstrap', () =>
     bootstrapAccess(access, admin, {

@@ -5,7 +5,7 @@
 import { buildAdapters } from '../boot/build-adapters.ts';
 import { prepareDataDir } from '../boot/data-dir.ts';
 import type { ServerConfig } from '../config/config.schema.ts';
-import { KNOWN_ENGINES } from '../engines/known-engines.ts';
+import { endpointEngineNames } from '../engines/catalog.ts';
 import { type AdminService, createAdminService } from '../modules/auth/admin.service.ts';
 import { createRunnerAdmin, type RunnerAdmin } from '../modules/runners/runner-admin.ts';
 import { systemClock } from '../ports/clock.ts';
@@ -25,7 +25,7 @@ export async function openAdmin(
 ): Promise<{ admin: AdminService & RunnerAdmin; close(): Promise<void> }> {
   const dataDir = await prepareDataDir(config.dataDir);
   const storage = await buildAdapters(config, dataDir);
-  const engines = config.enableTestEngine ? [...KNOWN_ENGINES, 'test'] : KNOWN_ENGINES;
+  const engines = endpointEngineNames(config.enableTestEngine);
   const admin = {
     ...createAdminService(storage.access, systemClock, engines),
     ...createRunnerAdmin(storage.runners, storage.ledger, systemClock),
