@@ -15,12 +15,18 @@ const BIN = fileURLToPath(new URL('../../../cli/bin/vidforge.js', import.meta.ur
 let dir: Awaited<ReturnType<typeof tempDir>>;
 const taken = createServer();
 let takenPort: number;
+/** A port nothing listens on: connections are refused at once. */
+let closedPort: number;
 
 beforeAll(async () => {
   dir = await tempDir();
   await writeFile(join(dir.path, 'a-file'), 'not a directory');
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   takenPort = (taken.address() as AddressInfo).port;
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  closedPort = (probe.address() as AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
 });
 afterAll(async () => {
   taken.close();
@@ -66,11 +72,24 @@ it.each([
     12,
     /ffmpeg not found as "\/nonexistent\/ffmpeg"/,
   ],
+  [
+    'a PostgreSQL server that is not there',
+    () => ({ VIDFORGE_DATABASE_URL: `postgres://vf:secret-password@127.0.0.1:${closedPort}/vidforge` }),
+    13,
+    /cannot open the database: .*127\.0\.0\.1:\d+\/vidforge/,
+  ],
+  [
+    'a PostgreSQL database that does not exist',
+    () => ({ VIDFORGE_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/vf_no_such_database' }),
+    13,
+    /vf_no_such_database/,
+  ],
 ])('%s: one clear message, its own exit code, no stack', async (_name, env, code, message) => {
   const result = await serve(env());
   expect(result.stderr).toMatch(message);
   expect(result.stderr).not.toMatch(/\n\s+at /);
   expect(result.code).toBe(code);
+  expect(result.stderr).not.toContain('secret-password');
 });
 
 it('reports a misspelt VIDFORGE_* variable with the name it probably meant', async () => {
