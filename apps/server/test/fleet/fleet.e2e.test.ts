@@ -154,13 +154,16 @@ describe('fleet mode on PostgreSQL and S3', () => {
     const submitters = Array.from({ length: 6 }, async () => {
       while (next < TOTAL) await submit(next++);
     });
-    const chaos = (async () => {
+    // Three kills, each when its moment comes, whatever order the load brings them in.
+    const killReplica = (async () => {
       // A replica dies mid-burst and comes back on another port.
       await until('60 submits', async () => accepted.length >= 60);
       api[0]!.child.kill('SIGKILL');
       await api[0]!.exited;
       await sleep(300);
       api[0] = await fleet.serve('api');
+    })();
+    const killWorker = (async () => {
       // A worker dies holding leases and is started again: it takes its predecessor's slot.
       await until('a worker with running tasks', async () => {
         const [slot] = await rows<{ pid: number }>(
@@ -169,12 +172,14 @@ describe('fleet mode on PostgreSQL and S3', () => {
            where s.pid = $1 limit 1`,
           [workers[0]!.child.pid],
         );
-        return slot;
+        return accepted.length >= 100 && slot;
       });
       workers[0]!.child.kill('SIGKILL');
       await workers[0]!.exited;
       workers[0] = await fleet.serve('worker,reaper', workerEnv);
-      // The runner dies mid-task; its lease runs out and the reaper gives the task to the runner's successor.
+    })();
+    const killRunner = (async () => {
+      // The runner dies mid-task; its lease runs out and the reaper gives the task to its successor.
       await until('the runner running a task', async () => {
         const open = await rows(`select 1 from task_attempts where worker_id like 'runner:%' and ended_at is null`);
         return open.length > 0;
@@ -183,7 +188,7 @@ describe('fleet mode on PostgreSQL and S3', () => {
       await sleep(300);
       runner = await fleet.runner(api[1]!.url, token, ['--concurrency', '2']);
     })();
-    await Promise.all([...submitters, chaos]);
+    await Promise.all([...submitters, killReplica, killWorker, killRunner]);
     expect(accepted).toHaveLength(TOTAL);
 
     // Every task ends SUCCESS, seen through the replica it was not submitted to.
