@@ -59,6 +59,22 @@ export const RunnerSource = z
   .meta({ id: 'RunnerSource' });
 export type RunnerSource = z.infer<typeof RunnerSource>;
 
+/**
+ * Where the runner may upload its result straight to the object store instead of through the API
+ * (docs/runner-protocol.md, "Upload to the object store"). Offered only when results live in S3.
+ */
+export const RunnerOutputUpload = z
+  .object({
+    method: z.literal('PUT'),
+    url: z.string().describe("Presigned URL of this attempt's own output object; no token is sent with it"),
+    headers: z
+      .record(z.string(), z.string())
+      .describe('Send these headers exactly as given (they are signed), plus Content-Length'),
+    expiresAt: z.number().int().describe('Epoch ms; the URL is refused afterwards (never after the task deadline)'),
+  })
+  .meta({ id: 'RunnerOutputUpload' });
+export type RunnerOutputUpload = z.infer<typeof RunnerOutputUpload>;
+
 export const RunnerTask = z
   .object({
     taskId: z.string(),
@@ -78,6 +94,9 @@ export const RunnerTask = z
     output: z.object({
       contentType: z.literal('video/mp4'),
       maxBytes: z.number().int().describe('Uploads larger than this are refused'),
+      upload: RunnerOutputUpload.nullish().describe(
+        'A presigned PUT for the result, then POST …/uploaded; null or absent: upload through PUT …/output',
+      ),
     }),
   })
   .meta({ id: 'RunnerTask' });

@@ -2,11 +2,12 @@
  * What the protocol client throws. Every failure of a call is a {@link RunnerProtocolError} with a
  * stable `code`: the server's error code (`LEASE_LOST`, `UNAUTHORIZED`, ...), or one of the client's
  * own when there was no usable answer: `NETWORK_ERROR`, `TIMEOUT`, `RESPONSE_INVALID`,
- * `SOURCE_INVALID` (a source download that does not match what the claim announced).
+ * `SOURCE_INVALID` (a source download that does not match what the claim announced),
+ * `STORE_REFUSED` (the object store refused a presigned upload; `status` is its HTTP status).
  */
 
 /** Codes the client makes up itself; everything else comes from the server's error body. */
-export type ClientErrorCode = 'NETWORK_ERROR' | 'TIMEOUT' | 'RESPONSE_INVALID' | 'SOURCE_INVALID';
+export type ClientErrorCode = 'NETWORK_ERROR' | 'TIMEOUT' | 'RESPONSE_INVALID' | 'SOURCE_INVALID' | 'STORE_REFUSED';
 
 export class RunnerProtocolError extends Error {
   /** HTTP status of the answer; 0 when there was none (network error, timeout). */

@@ -17,6 +17,7 @@ import {
   RunnerClaimResponse,
   type RunnerFailRequestInput,
   RunnerHeartbeatResponse,
+  type RunnerOutputUpload,
   RunnerSettleResponse,
   type RunnerTask,
   type RunnerUploadResponse,
@@ -25,6 +26,7 @@ import {
 } from '@vidforge/contract';
 import { RunnerProtocolError } from './errors.ts';
 import { backoffDelay, errorFromAnswer, printable, readBounded, sleep } from './http.ts';
+import { putToStore } from './store-upload.ts';
 
 export interface RunnerClientOptions {
   /** The server's URL, e.g. `https://vidforge.example.com` (a path prefix is kept); `/v1/runner` is appended. */
@@ -202,6 +204,31 @@ export class RunnerClient {
           contentType: 'video/mp4',
         },
       }),
+    );
+  }
+
+  /**
+   * Streams the file to the claim's presigned PUT URL (no token: the URL is signed), retried a few
+   * times after network errors and 5xx. A 412 counts as stored (an earlier try arrived). Then call
+   * {@link uploaded}. A `STORE_REFUSED` error (4xx) means this URL will not work: upload through
+   * the API instead.
+   */
+  async uploadToStore(upload: RunnerOutputUpload, filePath: string, signal?: AbortSignal) {
+    const { size } = await stat(filePath);
+    const timeoutMs = this.#timeoutMs + Math.ceil(size * UPLOAD_MS_PER_BYTE);
+    return this.#withQuickRetries(signal, () => putToStore(upload, { path: filePath, size }, { signal, timeoutMs }));
+  }
+
+  /**
+   * Tells the server the result is at the upload URL; it checks the object as it checks an upload
+   * (allowing as long as an upload of `size` bytes). A 413 or 422 answer means the server failed
+   * this attempt and deleted the object: send nothing more about the task.
+   */
+  uploaded(taskId: string, leaseToken: string, size: number, signal?: AbortSignal): Promise<RunnerUploadResponse> {
+    const path = `/tasks/${encodeURIComponent(taskId)}/uploaded`;
+    const timeoutMs = this.#timeoutMs + Math.ceil(size * UPLOAD_MS_PER_BYTE);
+    return this.#withQuickRetries(signal, () =>
+      this.#call('POST', path, { schema: RunnerUploadResponseSchema, body: {}, leaseToken, signal, timeoutMs }),
     );
   }
 

@@ -17,6 +17,7 @@ import {
 } from '@vidforge/contract';
 import { ExecutorError, RunnerProtocolError } from './errors.ts';
 import type { Executor, ExecutorTask, LocalSource } from './executor.ts';
+import { describe, HandOverError, handOverOf, SettledByServer } from './hand-over.ts';
 import { backoffDelay, printable, sleep } from './http.ts';
 import type { RunnerClient } from './protocol-client.ts';
 
@@ -93,6 +94,7 @@ export function createRunner(options: RunnerOptions): Runner {
   let exit: RunnerExit = { reason: 'stopped' };
   let slots: Promise<void>[] | undefined;
   let stopped: Promise<RunnerExit> | undefined;
+  const handOver = handOverOf(client, log);
 
   /** A 401 (token revoked) or a claim the server refuses as asked (400, 403): the runner cannot go on. */
   function fatal(reason: 'unauthorized' | 'refused', error: RunnerProtocolError) {
@@ -234,6 +236,8 @@ export function createRunner(options: RunnerOptions): Runner {
         } catch (abortError) {
           log.warn(`${label}: could not give it back (${describe(abortError)}); it returns when its lease expires`);
         }
+      } else if (error instanceof SettledByServer) {
+        log.warn(`${label}: ${error.message}`);
       } else if (reason === null && !(error instanceof HandOverError && onCallError(error.cause, error.message))) {
         await reportFailure(task, error, label);
       }
@@ -262,30 +266,6 @@ export function createRunner(options: RunnerOptions): Runner {
       });
     }
     return { path, kind: source.kind, contentType: source.contentType, size: source.size };
-  }
-
-  /** Upload then complete; errors come out as HandOverError so they are told apart from the executor's. */
-  async function handOver(task: RunnerTask, path: string, signal: AbortSignal, label: string): Promise<void> {
-    let step = 'upload';
-    try {
-      const uploaded = await client.uploadOutput(task.taskId, task.leaseToken, path, signal);
-      const { width, height, durationSeconds } = uploaded.video;
-      log.info(`${label} uploaded: ${uploaded.size} bytes, ${width}x${height}, ${durationSeconds} s`);
-      step = 'complete';
-      const settled = await client.complete(task.taskId, task.leaseToken, signal);
-      log.info(`${label} ${settled.status === 'SUCCESS' ? 'succeeded' : `completed as ${settled.status}`}`);
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      if (error instanceof RunnerProtocolError && error.code === 'PAYLOAD_TOO_LARGE') {
-        throw new ExecutorError('OUTPUT_INVALID', `The server refused the video as too large: ${error.message}`);
-      }
-      if (error instanceof RunnerProtocolError && error.code === 'OUTPUT_INVALID') {
-        throw new ExecutorError('OUTPUT_INVALID', `The server refused the video: ${error.message}`, {
-          retryable: true,
-        });
-      }
-      throw new HandOverError(`${step} failed`, error);
-    }
   }
 
   async function reportFailure(task: RunnerTask, error: unknown, label: string): Promise<void> {
@@ -350,14 +330,6 @@ export function createRunner(options: RunnerOptions): Runner {
   };
 }
 
-/** An upload or complete that failed for a reason other than the video itself. */
-class HandOverError extends Error {
-  constructor(message: string, cause: unknown) {
-    super(message, { cause });
-    this.name = 'HandOverError';
-  }
-}
-
 const UNEXPECTED = 'The engine failed unexpectedly while making the video';
 
 /** An error an executor threw on purpose (code + retryable) keeps its meaning; anything else is a retryable ENGINE_FAILED. */
@@ -404,9 +376,4 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
-}
-
-function describe(error: unknown): string {
-  if (error instanceof RunnerProtocolError) return `${error.code}: ${error.message}`;
-  return printable((error as Error)?.message ?? String(error));
 }

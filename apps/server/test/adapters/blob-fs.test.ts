@@ -98,6 +98,12 @@ describe('fs blob store', () => {
     );
   });
 
+  it('has no upload URLs: uploads come through the API (and refuses unsafe keys there too)', async () => {
+    const options = { expiresAt: Date.now() + 60_000, contentType: 'video/mp4', maxBytes: 1000 };
+    expect(await blobs.uploadUrlFor('results/t1/1.mp4', options)).toBeNull();
+    await expect(blobs.uploadUrlFor('../outside.mp4', options)).rejects.toThrow(InvalidBlobKeyError);
+  });
+
   it('treats a directory as no blob', async () => {
     await blobs.putFile('dir/inner.bin', await source(Buffer.from('x')), 'x/y');
     expect(await blobs.stat('dir')).toBeNull();

@@ -80,6 +80,28 @@ describe('s3 blob store', () => {
     }
   });
 
+  it('presigns PUTs that write a key once, with the signed type, path-style; 7 days at most', async () => {
+    const options = await optionsFor(s3);
+    const blobs = createS3BlobStore(createS3Client(options), options);
+    try {
+      const asked = { expiresAt: Date.now() + 60_000, contentType: 'video/mp4', maxBytes: 1000 };
+      const upload = await blobs.uploadUrlFor('results/up/1.mp4', asked);
+      expect(upload.url.startsWith(`${s3.endpoint}/${options.bucket}/results/up/1.mp4?`)).toBe(true);
+      expect(upload.expiresAt).toBe(s3UrlExpiry(upload.url));
+      expect(upload.expiresAt).toBeLessThanOrEqual(asked.expiresAt);
+      const send = (body: string) => fetch(upload.url, { method: 'PUT', headers: upload.headers, body });
+      expect((await send('first')).status).toBe(200);
+      // If-None-Match: * — the object, once there, cannot be replaced through the URL.
+      expect((await send('second')).status).toBe(412);
+      expect(await blobs.stat('results/up/1.mp4')).toMatchObject({ size: 5, contentType: 'video/mp4' });
+      const long = await blobs.uploadUrlFor('results/up/2.mp4', { ...asked, expiresAt: Date.now() + 30 * 86_400_000 });
+      expect(new URL(long.url).searchParams.get('X-Amz-Expires')).toBe(String(PRESIGN_MAX_SECONDS));
+      await expect(blobs.uploadUrlFor('../escape', asked)).rejects.toThrow();
+    } finally {
+      blobs.close();
+    }
+  });
+
   it('presigns keys with unusual characters so that they download', async () => {
     const blobs = await openS3BlobStore(await optionsFor(s3));
     try {

@@ -90,9 +90,13 @@ describe('claim, heartbeat, upload, complete', () => {
       request: { prompt: 'a lighthouse at dusk', settings: { seed: 7, duration: 4, aspectRatio: '16:9' } },
       endpointSettings: { family: 'preview' },
       source: null,
-      output: { contentType: 'video/mp4', maxBytes: 2 * 1024 * 1024 },
+      // Results on local disk: no upload URL, the bytes come through PUT …/output.
+      output: { contentType: 'video/mp4', maxBytes: 2 * 1024 * 1024, upload: null },
       heartbeatIntervalMs: 500,
     });
+    const early = await taskCall(token, task, 'uploaded');
+    expect(early.status).toBe(409);
+    expect(early.body.error.code).toBe('OUTPUT_MISSING');
     expect(task.leaseExpiresAt).toBeGreaterThan(Date.now());
 
     const beat = await taskCall(token, task, 'heartbeat', { progress: 0.4, stage: 'denoising' });
@@ -194,6 +198,7 @@ describe('fencing', () => {
     for (const [action, body] of [
       ['heartbeat', { progress: 0.9 }],
       ['output', video],
+      ['uploaded', {}],
       ['complete', {}],
       ['fail', { message: 'late' }],
       ['abort', {}],

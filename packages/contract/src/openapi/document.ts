@@ -233,6 +233,14 @@ function runnerPaths(): Record<string, JsonObject> {
       'INVALID_PARAMETER',
     ),
     '/tasks/{taskId}/output': { servers: runnerServers, put: upload.post },
+    '/tasks/{taskId}/uploaded': runnerTaskCall(
+      "Say the result is at the claim's presigned PUT URL: the server checks it like an upload; a bad object fails the attempt and is deleted",
+      null,
+      'RunnerUploadResponse',
+      'OUTPUT_MISSING',
+      'PAYLOAD_TOO_LARGE',
+      'OUTPUT_INVALID',
+    ),
     '/tasks/{taskId}/complete': runnerTaskCall(
       'Commit the uploaded result: the task becomes SUCCESS',
       null,

@@ -19,7 +19,8 @@ from pathlib import Path
 from .errors import ProtocolError, StopReason, TaskFailure, TaskStopped
 from .families.base import Family
 from .protocol.client import ClaimedTask, RunnerClient
-from .protocol.models import ExtendRequest, FailRequest, GenerateRequest, UpscaleRequest
+from .protocol.models import ExtendRequest, FailRequest, GenerateRequest, UploadResponse, UpscaleRequest
+from .protocol.store_upload import usable_upload
 
 log = logging.getLogger("vidforge_runner")
 
@@ -29,6 +30,11 @@ HEARTBEAT_MAX_S = 300.0
 # Progress before the upload and while it runs; the server sets 1 on SUCCESS.
 UPLOAD_START = 0.97
 UPLOAD_END = 0.99
+
+
+class RejectedByServer(Exception):
+    """The server refused the object uploaded to the store and failed the attempt itself (it deleted
+    the object): nothing more is sent about the task."""
 
 
 class TaskRun:
@@ -162,6 +168,9 @@ class TaskRun:
             output = self._run_family()
             self.check()
             self._hand_over(output)
+        except RejectedByServer as rejected:
+            self.outcome = "failed by the server"
+            log.warning("%s: the server refused the uploaded video and failed the attempt: %s", self.label, rejected)
         except TaskStopped as stopped:
             self.outcome = stopped.reason
             log.info("%s stopped (%s) at: %s", self.label, stopped.reason, self._stage or "start")
@@ -219,8 +228,9 @@ class TaskRun:
                 "OUTPUT_INVALID", f"The video is {size} bytes, more than the {self.task.wire.output.maxBytes} accepted"
             )
         self.progress(UPLOAD_START, "uploading")
+        direct = self._upload_to_store(output, size)
         try:
-            uploaded = self.client.upload(self.task, output)
+            uploaded = direct or self.client.upload(self.task, output)
         except ProtocolError as error:
             if error.code == "PAYLOAD_TOO_LARGE":
                 raise TaskFailure(
@@ -233,8 +243,9 @@ class TaskRun:
             raise
         video = uploaded.video
         log.info(
-            "%s uploaded: %d bytes, %dx%d, %g fps, %g s",
+            "%s uploaded%s: %d bytes, %dx%d, %g fps, %g s",
             self.label,
+            " to the object store" if direct else "",
             uploaded.size,
             video.width,
             video.height,
@@ -247,6 +258,33 @@ class TaskRun:
         settled = self.client.complete(self.task)
         self.outcome = "succeeded" if settled.status == "SUCCESS" else f"completed as {settled.status}"
         log.info("%s %s in %.1f s", self.label, self.outcome, time.monotonic() - self.started)
+
+    def _upload_to_store(self, output: Path, size: int) -> UploadResponse | None:
+        """The presigned path: None when the claim offers none or it did not work (then the API
+        upload follows, which replaces whatever the store holds at the attempt's key)."""
+        upload = usable_upload(self.task.wire.output.upload)
+        if upload is None:
+            return None
+        try:
+            self.client.upload_to_store(upload, output)
+        except ProtocolError as error:
+            log.warning(
+                "%s: the upload to the object store failed (%s: %s); uploading through the server",
+                self.label,
+                error.code,
+                error.message,
+            )
+            return None
+        self.check()
+        try:
+            return self.client.uploaded(self.task, size)
+        except ProtocolError as error:
+            if error.code in ("OUTPUT_INVALID", "PAYLOAD_TOO_LARGE"):
+                raise RejectedByServer(f"{error.code}: {error.message}") from error
+            if error.code == "OUTPUT_MISSING":
+                log.warning("%s: the server found no object at the upload URL; uploading through it", self.label)
+                return None
+            raise
 
     def _fail(self, body: FailRequest) -> None:
         if self._reason is not None:

@@ -126,6 +126,12 @@ export function createFsBlobStore(rootDir: string, options: FsBlobStoreOptions =
       return options.urlFor(key, urlOptions);
     },
 
+    async uploadUrlFor(key: string): Promise<null> {
+      // A directory has no upload URLs: uploads come through the API, which writes them here.
+      blobKeySegments(key);
+      return null;
+    },
+
     async *list(prefix: string): AsyncIterable<BlobEntry> {
       const { dir } = blobPrefixParts(prefix);
       yield* walk(dir.join('/'));

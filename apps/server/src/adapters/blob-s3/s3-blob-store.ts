@@ -10,11 +10,19 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { BlobEntry, BlobInfo, BlobStore, BlobUrl } from '../../ports/blob-store.ts';
+import type {
+  BlobEntry,
+  BlobInfo,
+  BlobStore,
+  BlobUploadOptions,
+  BlobUploadUrl,
+  BlobUrl,
+} from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { blobKeySegments, blobPrefixParts } from '../blob-key.ts';
 import { presignWindow } from './presign-window.ts';
@@ -33,6 +41,8 @@ export interface S3BlobStoreOptions extends S3ConnectionOptions {
 }
 
 export interface S3BlobStore extends BlobStore {
+  /** S3 always has upload URLs. */
+  uploadUrlFor(key: string, options: BlobUploadOptions): Promise<BlobUploadUrl>;
   /** Closes the client's sockets. */
   close(): void;
 }
@@ -85,7 +95,13 @@ export function createS3BlobStore(client: S3Client, options: S3BlobStoreOptions)
     return attempt('HeadObject', key, async () => {
       try {
         const head = await client.send(new HeadObjectCommand({ Bucket, Key: key }));
-        return { size: head.ContentLength ?? 0, etag: unquote(head.ETag), modifiedAt: seconds(head.LastModified) };
+        return {
+          size: head.ContentLength ?? 0,
+          etag: unquote(head.ETag),
+          modifiedAt: seconds(head.LastModified),
+          ...(head.ContentType ? { contentType: head.ContentType } : {}),
+          ...(head.ContentEncoding ? { contentEncoding: head.ContentEncoding } : {}),
+        };
       } catch (error) {
         if (isMissing(error)) return null;
         throw error;
@@ -162,6 +178,29 @@ export function createS3BlobStore(client: S3Client, options: S3BlobStoreOptions)
         }),
       );
       return { url, expiresAt: window.expiresAt };
+    },
+
+    async uploadUrlFor(key: string, upload: BlobUploadOptions): Promise<BlobUploadUrl> {
+      blobKeySegments(key);
+      const window = presignWindow(options.clock.now(), upload.expiresAt);
+      // The content type and If-None-Match are signed headers: an uploader must send them as given,
+      // so it can neither store the object as another type (a store that checks signatures refuses
+      // the request) nor replace the object once it exists, i.e. once the server has checked it.
+      // The size cannot be signed: the URL is made before the object exists (docs/runner-protocol.md).
+      const headers = { 'content-type': upload.contentType, 'if-none-match': '*' };
+      const url = await attempt('presign', key, () =>
+        getSignedUrl(
+          client,
+          new PutObjectCommand({ Bucket, Key: key, ContentType: upload.contentType, IfNoneMatch: '*' }),
+          {
+            expiresIn: window.expiresIn,
+            signingDate: window.signingDate,
+            signableHeaders: new Set(Object.keys(headers)),
+            unhoistableHeaders: new Set(['if-none-match']),
+          },
+        ),
+      );
+      return { method: 'PUT', url, headers, expiresAt: window.expiresAt };
     },
 
     async *list(prefix: string): AsyncIterable<BlobEntry> {

@@ -3,6 +3,7 @@
  * kind of worker on the same ledger: its claim is ledger.claim, its calls are the fenced ledger writes
  * keyed by the lease token it was given, and failures go through the one retry policy.
  */
+import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type {
   RunnerClaimRequest,
@@ -31,6 +32,7 @@ import type { RetryPolicy } from '../workers/retry-policy.ts';
 import { failureOf, settleFailure } from '../workers/settle-failure.ts';
 import { receiveOutput, uploadDirOf } from './runner-output.ts';
 import { runnerWorkerId } from './runner-tokens.ts';
+import { RejectedOutput, receiveStoredOutput } from './stored-output.ts';
 import type { TaskSources } from './task-sources.ts';
 
 export interface RunnerServiceDeps {
@@ -125,6 +127,7 @@ export function createRunnerService(deps: RunnerServiceDeps) {
     const beat = await ledger.heartbeat(lease, task.progress, deps.leaseMs, now, 'claimed');
     if (!beat.ok) return null;
     const endpoint = await deps.access.endpointById(task.endpointId);
+    const upload = await uploadUrlOf(task, lease);
     return {
       taskId: task.id,
       type: task.type,
@@ -138,8 +141,46 @@ export function createRunnerService(deps: RunnerServiceDeps) {
       seed: task.seed,
       endpointSettings: endpoint?.settings ?? {},
       source,
-      output: { contentType: 'video/mp4', maxBytes: deps.media.videoMaxBytes },
+      output: { contentType: 'video/mp4', maxBytes: deps.media.videoMaxBytes, upload },
     };
+  }
+
+  /**
+   * A presigned PUT for the attempt's own key, when the store has them (S3). It lives until the
+   * task's deadline (capped by the store, 7 days on S3), not the lease: the lease is renewed while
+   * the URL cannot be, and a task past its deadline accepts nothing anyway. Without a URL (or when
+   * signing fails) the runner uploads through the API, which always works.
+   */
+  async function uploadUrlOf(task: TaskRecord, lease: Lease): Promise<RunnerTask['output']['upload']> {
+    try {
+      return await deps.blobs.uploadUrlFor(outputKeyOf(task.id, lease.attempt), {
+        expiresAt: task.deadlineAt,
+        contentType: 'video/mp4',
+        maxBytes: deps.media.videoMaxBytes,
+      });
+    } catch (error) {
+      log.warn({ err: error, taskId: task.id }, 'could not sign an upload URL; the runner uploads through the API');
+      return null;
+    }
+  }
+
+  /** Fails the attempt for its bad object and deletes it; always throws (the runner's answer). */
+  async function rejectObject(task: TaskRecord, lease: Lease, key: string, rejected: RejectedOutput): Promise<never> {
+    const status = await settleFailure(deps, lease, task, {
+      error: { code: 'OUTPUT_INVALID', message: rejected.message },
+      retryable: rejected.retryable,
+    });
+    // Lost meanwhile: the object is a stale attempt's, and the sweeper's to delete.
+    if (status === null) throw leaseLost();
+    if (status === 'FAIL') await finished(task.id);
+    await deps.blobs
+      .delete(key)
+      .catch((err) => log.warn({ err, taskId: task.id, key }, 'could not delete a rejected upload; the sweeper will'));
+    log.warn({ taskId: task.id, attempt: lease.attempt, key, why: rejected.message }, 'a runner uploaded a bad object');
+    throw new ApiError(
+      rejected.apiCode,
+      `${rejected.message}. The object was deleted and this attempt failed (task ${status}): send nothing more about it`,
+    );
   }
 
   async function finished(taskId: string): Promise<void> {
@@ -258,6 +299,44 @@ export function createRunnerService(deps: RunnerServiceDeps) {
         if ((await ledger.attempt(taskId, lease.token))?.outcome !== null) throw leaseLost();
         // The attempt's own key: a runner that lost its lease cannot overwrite the committed result.
         await deps.blobs.putFile(outputKeyOf(taskId, lease.attempt), received.path, 'video/mp4');
+        if (!(await ledger.stageOutput(lease, received.video))) throw leaseLost();
+        return { size: received.size, video: received.video };
+      } finally {
+        await rm(received.dir, { recursive: true, force: true });
+      }
+    },
+
+    /**
+     * The runner says its result is at the presigned PUT URL of the claim. The object is checked
+     * like an upload; a bad one fails the attempt (the runner sends nothing more) and is deleted.
+     * A stale runner gets LEASE_LOST and its object is left to the orphan sweeper.
+     */
+    async uploaded(
+      runner: RunnerRecord,
+      taskId: string,
+      token: string | undefined,
+      signal: AbortSignal,
+    ): Promise<RunnerUploadResponse> {
+      const { task, state } = await attemptOf(runner, taskId, token);
+      const lease = openAttempt(state);
+      const key = outputKeyOf(taskId, lease.attempt);
+      let received: Awaited<ReturnType<typeof receiveStoredOutput>>;
+      try {
+        received = await receiveStoredOutput(deps.blobs, key, {
+          // A directory per call: a runner retrying after a timeout may overlap its first call.
+          dir: `${uploadDirOf(deps.workRoot, taskId, lease.attempt)}-${randomUUID()}`,
+          maxBytes: deps.media.videoMaxBytes,
+          contentType: 'video/mp4',
+          media: deps.media,
+          signal,
+        });
+      } catch (error) {
+        if (!(error instanceof RejectedOutput)) throw error;
+        return await rejectObject(task, lease, key, error);
+      }
+      try {
+        // Re-checked after the check: the lease may have been lost while the object was downloaded.
+        if ((await ledger.attempt(taskId, lease.token))?.outcome !== null) throw leaseLost();
         if (!(await ledger.stageOutput(lease, received.video))) throw leaseLost();
         return { size: received.size, video: received.video };
       } finally {

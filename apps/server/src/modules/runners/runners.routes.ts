@@ -132,6 +132,10 @@ export function registerRunnerRoutes(app: FastifyInstance, deps: { runners: Runn
           },
         );
 
+        authed.post<{ Params: TaskParams }>('/tasks/:taskId/uploaded', async (request, reply) =>
+          runners.uploaded(runnerOf(request), taskIdOf(request.params), leaseTokenOf(request), clientGone(reply)),
+        );
+
         authed.post<{ Params: TaskParams }>('/tasks/:taskId/complete', async (request) =>
           runners.complete(runnerOf(request), taskIdOf(request.params), leaseTokenOf(request)),
         );

@@ -30,12 +30,14 @@ from .models import (
     FailRequest,
     HeartbeatRequest,
     HeartbeatResponse,
+    OutputUpload,
     RunnerTask,
     SettleResponse,
     TaskRequest,
     TaskType,
     UploadResponse,
 )
+from .store_upload import put_to_store
 
 BASE_PATH = "/v1/runner"
 LEASE_HEADER = "Vidforge-Lease-Token"
@@ -46,6 +48,7 @@ UPLOAD_SECONDS_PER_BYTE = 1 / (256 * 1024)
 STAGE_MAX = 64
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
 
 
 class ClaimedTask:
@@ -137,6 +140,25 @@ class RunnerClient:
 
         return self._quick_retries(send)
 
+    def upload_to_store(self, upload: OutputUpload, path: Path) -> str:
+        """Streams the file to the claim's presigned PUT (no token: the URL is signed), retried a few
+        times after network errors and 5xx; a 412 counts as stored. Then call `uploaded`. A
+        STORE_REFUSED error (4xx) means this URL will not work: upload through the API instead."""
+        timeout = self._timeout + path.stat().st_size * UPLOAD_SECONDS_PER_BYTE
+        return self._quick_retries(lambda: put_to_store(self._store_session(), upload, path, timeout))
+
+    def uploaded(self, task: ClaimedTask, size: int) -> UploadResponse:
+        """Tells the server the result is at the upload URL; it checks the object like an upload (so
+        this call may take as long as one). A 413 or 422 answer means the server failed the attempt
+        itself and deleted the object: send nothing more about the task."""
+        path = f"/tasks/{quote(task.id, safe='')}/uploaded"
+        timeout = self._timeout + size * UPLOAD_SECONDS_PER_BYTE
+        return self._quick_retries(
+            lambda: self._call(
+                "POST", path, UploadResponse, body=None, lease_token=task.wire.leaseToken, timeout=timeout
+            )
+        )
+
     def complete(self, task: ClaimedTask) -> SettleResponse:
         return self._task_call(task, "complete", SettleResponse, None)
 
@@ -201,7 +223,7 @@ class RunnerClient:
         path = f"/tasks/{quote(wire.taskId, safe='')}/{action}"
         return self._quick_retries(lambda: self._call("POST", path, model, body=body, lease_token=wire.leaseToken))
 
-    def _quick_retries(self, call: Callable[[], M]) -> M:
+    def _quick_retries(self, call: Callable[[], R]) -> R:
         for attempt in range(self._retries + 1):
             try:
                 return call()
@@ -218,6 +240,15 @@ class RunnerClient:
             # Never a proxy or .netrc from the environment: the token goes to this server only.
             session.trust_env = False
             self._local.session = session
+        return session
+
+    def _store_session(self) -> requests.Session:
+        """Its own session: the object store is another host, and gets none of the server's headers."""
+        session: requests.Session | None = getattr(self._local, "store_session", None)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False
+            self._local.store_session = session
         return session
 
     def _call(

@@ -110,9 +110,21 @@ class RunnerSource(_Answer):
     size: int
 
 
+class OutputUpload(_Answer):
+    """A presigned PUT of the attempt's own output object (offered when results live in S3)."""
+
+    method: Literal["PUT"]
+    url: str
+    # Sent exactly as given (they are signed), plus Content-Length.
+    headers: dict[str, str]
+    expiresAt: int
+
+
 class TaskOutput(_Answer):
     contentType: Literal["video/mp4"]
     maxBytes: int
+    # Absent from older servers, null without an object store: upload through PUT …/output.
+    upload: OutputUpload | None = None
 
 
 class RunnerTask(_Answer):
