@@ -21,7 +21,14 @@ const UPLOAD_URL_MARGIN_MS = 5_000;
 export function handOverOf(client: RunnerClient, log: RunnerLog) {
   return handOver;
 
-  async function handOver(task: RunnerTask, path: string, signal: AbortSignal, label: string): Promise<void> {
+  async function handOver(
+    task: RunnerTask,
+    path: string,
+    signal: AbortSignal,
+    label: string,
+    /** Ends the task's heartbeats (waiting for one in flight) before complete, which ends the lease. */
+    stopHeartbeats: () => Promise<void>,
+  ): Promise<void> {
     let step = 'upload';
     try {
       const direct = await uploadToStore(task, path, signal, label);
@@ -30,6 +37,8 @@ export function handOverOf(client: RunnerClient, log: RunnerLog) {
       const where = direct ? ' to the object store' : '';
       log.info(`${label} uploaded${where}: ${uploaded.size} bytes, ${width}x${height}, ${durationSeconds} s`);
       step = 'complete';
+      // A heartbeat answered after the commit would say LEASE_LOST and stop a task that succeeded.
+      await stopHeartbeats();
       const settled = await client.complete(task.taskId, task.leaseToken, signal);
       log.info(`${label} ${settled.status === 'SUCCESS' ? 'succeeded' : `completed as ${settled.status}`}`);
     } catch (error) {

@@ -157,12 +157,16 @@ export function createRunner(options: RunnerOptions): Runner {
     const heartbeatMs = Math.min(HEARTBEAT_MAX_MS, Math.max(HEARTBEAT_MIN_MS, task.heartbeatIntervalMs));
     let sent = -1;
     let lastBeat = Date.now();
-    let beating = false;
+    let beating: Promise<void> | null = null;
+    let beatsStopped = false;
     const beat = async () => {
       const now = Date.now();
       const due = now - lastBeat >= heartbeatMs || (entry.progress > sent && now - lastBeat >= progressIntervalMs);
-      if (beating || !due || controller.signal.aborted) return;
-      beating = true;
+      if (beating || beatsStopped || !due || controller.signal.aborted) return;
+      let done!: () => void;
+      beating = new Promise((resolve) => {
+        done = resolve;
+      });
       const progress = entry.progress;
       try {
         const answer = await client.heartbeat(id, task.leaseToken, { progress, stage: entry.stage }, controller.signal);
@@ -175,7 +179,8 @@ export function createRunner(options: RunnerOptions): Runner {
       } catch (error) {
         if (!controller.signal.aborted) onCallError(error, 'heartbeat failed');
       } finally {
-        beating = false;
+        beating = null;
+        done();
       }
     };
     /** Errors of calls about this task: some end it here, the rest are logged (the lease may still hold). */
@@ -195,6 +200,11 @@ export function createRunner(options: RunnerOptions): Runner {
       return false;
     };
     const timer = setInterval(() => void beat(), Math.min(heartbeatMs, progressIntervalMs));
+    const stopHeartbeats = async () => {
+      beatsStopped = true;
+      clearInterval(timer);
+      await beating;
+    };
 
     const workDir = join(options.workRoot, `${id}-${task.attempt}`);
     let execution: Promise<unknown> = Promise.resolve();
@@ -226,7 +236,7 @@ export function createRunner(options: RunnerOptions): Runner {
           `The video is ${size} bytes, more than the ${task.output.maxBytes} the server accepts`,
         );
       }
-      await handOver(task, output.path, controller.signal, label);
+      await handOver(task, output.path, controller.signal, label, stopHeartbeats);
     } catch (error) {
       const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : null;
       if (reason === 'shutdown') {

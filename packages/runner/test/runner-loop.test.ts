@@ -33,6 +33,8 @@ const quiet = { info() {}, warn() {}, error() {} };
 async function fakeServer(
   task: Record<string, unknown>,
   onTaskCall: (req: StubRequest) => { status: number; body: unknown } | undefined = () => undefined,
+  /** Answers to calls whose path ends with a key come this many ms late. */
+  delays: Record<string, number> = {},
 ) {
   let handedOut = false;
   stub = await startStub(async (req, res) => {
@@ -48,6 +50,8 @@ async function fakeServer(
       res.writeHead(200, { 'content-type': 'image/png' });
       return res.end('PNGDATA');
     }
+    const delay = Object.entries(delays).find(([suffix]) => req.url.endsWith(suffix))?.[1];
+    if (delay) await new Promise((r) => setTimeout(r, delay));
     const override = onTaskCall(req);
     if (override) return json(res, override.status, override.body);
     if (req.url.endsWith('/heartbeat')) return json(res, 200, { cancelled: false, leaseExpiresAt: Date.now() + 1000 });
@@ -116,9 +120,40 @@ describe('the runner loop', () => {
       .map((r) => bodyOf(r).progress);
     expect(progress.length).toBeGreaterThanOrEqual(2);
     expect([...progress].sort()).toEqual(progress);
-    expect(actions(server).slice(-2)).toEqual(['output', 'complete']);
+    const sent = actions(server);
+    expect(sent.filter((action) => action !== 'heartbeat').slice(-2)).toEqual(['output', 'complete']);
+    expect(sent.lastIndexOf('heartbeat')).toBeLessThan(sent.indexOf('complete'));
     expect(callsAbout(server).every((r) => r.headers['vidforge-lease-token'] === 'lease-1')).toBe(true);
     expect(await readdir(workRoot)).toEqual([]);
+  });
+
+  it('sends no heartbeat once it completes: one answered after the commit would say the lease was lost', async () => {
+    let completed = false;
+    // Slow heartbeats, so that one is in flight when the upload ends; after the commit the lease is gone.
+    const server = await fakeServer(
+      claimedTask({ heartbeatIntervalMs: 20 }),
+      (req) => {
+        if (req.url.endsWith('/complete')) completed = true;
+        if (req.url.endsWith('/heartbeat') && completed) return { status: 409, body: apiError('LEASE_LOST', 'gone') };
+        return undefined;
+      },
+      { '/heartbeat': 150 },
+    );
+    const lines: string[] = [];
+    const log = {
+      info: (m: string) => lines.push(m),
+      warn: (m: string) => lines.push(m),
+      error: (m: string) => lines.push(m),
+    };
+    const runner = runnerWith(working, { log });
+    void runner.start();
+    await until(() => actions(server).includes('complete'));
+    await new Promise((r) => setTimeout(r, 300));
+    await runner.stop(0);
+    expect(lines.some((line) => line.includes('succeeded'))).toBe(true);
+    expect(lines.filter((line) => line.includes('lease lost'))).toEqual([]);
+    const sent = actions(server);
+    expect(sent.lastIndexOf('heartbeat')).toBeLessThan(sent.indexOf('complete'));
   });
 
   it('downloads the source only when asked, as the claim described it', async () => {
