@@ -1,5 +1,5 @@
 /**
- * Fleet: what onFleet as a fleet on PostgreSQL costs against the embedded mode (one process on
+ * Fleet: what running as a fleet on PostgreSQL costs against the embedded mode (one process on
  * SQLite), both measured in the same run, alternating, with the same core for Vidforge.
  *
  * - Polls and submits per second across two API replicas (the load split evenly between them, as a
