@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { apiFamily } from './families/api.ts';
 import { dispatchFamily } from './families/dispatch.ts';
 import { durabilityFamily } from './families/durability.ts';
+import { fleetFamily } from './families/fleet.ts';
 import { mediaFamily } from './families/media.ts';
 import { memoryFamily } from './families/memory.ts';
 import { queueFamily } from './families/queue.ts';
@@ -29,6 +30,7 @@ const FAMILIES: Record<string, (ctx: BenchContext) => Promise<Family>> = {
   media: mediaFamily,
   memory: memoryFamily,
   durability: durabilityFamily,
+  fleet: fleetFamily,
 };
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));

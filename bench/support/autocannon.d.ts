@@ -13,6 +13,10 @@ declare module 'autocannon' {
     /** Seconds before a request counts as timed out. */
     timeout?: number;
     pipelining?: number;
+    /** Milliseconds between samples; a timed run also ends only at one of these ticks. */
+    sampleInt?: number;
+    /** Requests in all, instead of a duration. */
+    amount?: number;
   }
 
   export interface Result {

@@ -51,6 +51,9 @@ function run(options: LoadOptions, limit: { durationS: number } | { amount: numb
         ...('amount' in limit ? { amount: limit.amount } : { duration: limit.durationS }),
         timeout: 10,
         pipelining: 1,
+        // autocannon checks for the end of a run at each sample tick (1 s by default), so a 0.5 s
+        // run (--quick) would last 1 s; every 50 ms it ends within 50 ms of the time asked for.
+        sampleInt: 50,
       },
       (error, result) => (error ? reject(error) : resolve({ result, count })),
     );
@@ -83,5 +86,52 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     cpuUsPerRequest: (cpu * 1e6) / (result['2xx'] + result.non2xx),
+  };
+}
+
+export interface SplitLoadOptions extends Omit<LoadOptions, 'url' | 'headers' | 'serverPid'> {
+  /** Servers sharing the load: `connections` is split evenly between them, as a balancer would. */
+  targets: readonly { url: string; headers?: Record<string, string> }[];
+  /** Runs after the warm-up, right before the measured window: where the caller starts its CPU meters. */
+  beforeMeasure?: () => Promise<void>;
+}
+
+export type SplitLoadResult = Omit<LoadResult, 'cpuUsPerRequest'> & { responses: number };
+
+/**
+ * One closed-loop load spread over several servers at once (one autocannon instance per target,
+ * in this process); throughput is their sum and the percentiles are over every response. Server
+ * CPU is the caller's to measure, since what counts (several processes, a database) varies.
+ */
+export async function runSplitLoad(options: SplitLoadOptions): Promise<SplitLoadResult> {
+  const per = Math.max(1, Math.round(options.connections / options.targets.length));
+  const each = (target: SplitLoadOptions['targets'][number]): LoadOptions => ({
+    ...options,
+    url: target.url,
+    headers: target.headers ?? {},
+    connections: per,
+  });
+  const all = (limit: { durationS: number } | { amount: number }, samples: Float64Array[] | null) =>
+    Promise.all(options.targets.map((t, i) => run(each(t), limit, samples?.[i] ?? null)));
+  if (options.warmupS) await all({ durationS: options.warmupS }, null);
+  const samples = options.targets.map(() => new Float64Array(MAX_SAMPLES));
+  await options.beforeMeasure?.();
+  let runs = await all({ durationS: options.durationS }, samples);
+  if (runs.some((r) => r.count === 0)) runs = await all({ amount: per * 4 }, samples);
+  const merged = Float64Array.from(runs.flatMap((r, i) => Array.from(samples[i]!.subarray(0, r.count))));
+  const latency = summarize(merged);
+  const sum = (pick: (r: Result) => number) => runs.reduce((n, r) => n + pick(r.result), 0);
+  const ok = sum((r) => r['2xx']);
+  const non2xx = sum((r) => r.non2xx);
+  return {
+    // The instances run side by side: the window is the longest of theirs.
+    rps: ok / Math.max(...runs.map((r) => r.result.duration)),
+    p50: latency.p50,
+    p99: latency.p99,
+    mean: latency.mean,
+    ok,
+    non2xx,
+    errors: sum((r) => r.errors + r.timeouts),
+    responses: ok + non2xx,
   };
 }

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 
 /**
  * Server and load generator on separate cores: on two cores they otherwise fight for the same one
@@ -12,6 +12,9 @@ import { availableParallelism } from 'node:os';
  */
 export const SERVER_CPU = '1';
 export const LOAD_CPU = '0';
+
+/** Every core of the machine; os.cpus(), not availableParallelism(), which is this process's affinity. */
+export const ALL_CPUS = `0-${cpus().length - 1}`;
 
 let canPin: boolean | undefined;
 
@@ -23,14 +26,22 @@ export function pinningAvailable(): boolean {
 
 /** Pins every thread of this process (and so the threads and children it starts later) to `cpu`. */
 export function pinSelf(cpu: string): boolean {
-  if (!pinningAvailable()) return false;
-  return spawnSync('taskset', ['-a', '-p', '-c', cpu, String(process.pid)], { stdio: 'ignore' }).status === 0;
+  return pinProcess(process.pid, cpu);
 }
 
 /** The command line that runs `argv` on `cpus` ("1", "0-1"), or unpinned when that is not possible. */
 export function pinnedCommand(cpus: string | null, argv: readonly string[]): [string, string[]] {
   if (cpus !== null && pinningAvailable()) return ['taskset', ['-c', cpus, ...argv]];
   return [argv[0]!, argv.slice(1)];
+}
+
+/**
+ * Pins every thread of a running process to `cpu`; threads it starts later inherit it. Lets
+ * several servers start at once on every core, then run measured on theirs.
+ */
+export function pinProcess(pid: number, cpu: string): boolean {
+  if (!pinningAvailable()) return false;
+  return spawnSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' }).status === 0;
 }
 
 export interface Memory {
@@ -68,6 +79,12 @@ export function readCpuSeconds(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** Starts counting the CPU time of these processes together; the meter reads seconds since. */
+export function processCpu(pids: readonly number[]): () => number {
+  const before = pids.map(readCpuSeconds);
+  return () => pids.reduce((sum, pid, i) => sum + readCpuSeconds(pid) - before[i]!, 0);
 }
 
 /** Samples VmRSS every `intervalMs` until stopped; returns the highest seen and the final VmHWM. */

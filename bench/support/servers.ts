@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_ACCESS } from './access.ts';
 import type { BenchContext } from './context.ts';
-import { type NodeChild, SERVER_CPU, spawnNodeChild } from './processes.ts';
+import { ALL_CPUS, type NodeChild, pinProcess, SERVER_CPU, spawnNodeChild } from './processes.ts';
 
 const VIDFORGE_CHILD = fileURLToPath(new URL('./vidforge-child.ts', import.meta.url));
 const BASELINE_CHILD = fileURLToPath(new URL('./baseline-child.ts', import.meta.url));
@@ -27,6 +27,11 @@ export interface StartVidforgeOptions {
   env?: Record<string, string>;
   /** Pinned to the server core unless null. */
   cpus?: string | null;
+  /**
+   * Start on any core and pin once ready: for servers started several at a time, whose start-up
+   * (module loading, migrations) would otherwise queue on one core. Measured work runs pinned alike.
+   */
+  pinWhenReady?: boolean;
 }
 
 /**
@@ -45,12 +50,18 @@ const BENCH_ENV: Record<string, string> = {
 };
 
 export async function startVidforge(ctx: BenchContext, options: StartVidforgeOptions): Promise<VidforgeServer> {
+  const cpus = options.cpus === undefined ? SERVER_CPU : options.cpus;
   const child = spawnNodeChild(VIDFORGE_CHILD, {
-    cpus: options.cpus === undefined ? SERVER_CPU : options.cpus,
+    // Children inherit the load generator's core unless told otherwise.
+    cpus: options.pinWhenReady && cpus !== null ? ALL_CPUS : cpus,
     env: { ...BENCH_ENV, VIDFORGE_DATA_DIR: options.dataDir, ...options.env },
     nodeArgs: ctx.profileDir ? ['--cpu-prof', '--cpu-prof-dir', ctx.profileDir] : [],
   });
-  const ready = await child.next<{ type: 'ready'; url: string }>('ready');
+  const ready = await child.next<{ type: 'ready'; url: string }>('ready').catch(async (error) => {
+    await child.stop();
+    throw error;
+  });
+  if (options.pinWhenReady && cpus !== null) pinProcess(child.pid, cpus);
   return {
     child,
     url: ready.url,

@@ -9,6 +9,8 @@ export interface TaskDb {
   countByStatus(status: string): number;
   /** Epoch ms at which the first attempt of each task started (its claim), by task id. */
   claimTimes(taskIds: readonly string[]): Map<string, number>;
+  /** Claim (first attempt's started_at) minus created_at of each task, ms. */
+  queueWaits(taskIds: readonly string[]): number[];
   close(): void;
 }
 
@@ -20,6 +22,10 @@ export function openTaskDb(file: string): TaskDb {
   const claims: StatementSync = db.prepare(
     'SELECT task_id AS id, min(started_at) AS startedAt FROM task_attempts GROUP BY task_id',
   );
+  const waits: StatementSync = db.prepare(
+    `SELECT t.id AS id, min(a.started_at) - t.created_at AS wait FROM tasks t
+     JOIN task_attempts a ON a.task_id = t.id GROUP BY t.id`,
+  );
   return {
     status: (taskId) => (byId.get(taskId) as { status: string } | undefined)?.status,
     countByStatus: (status) => Number((count.get(status) as { n: number }).n),
@@ -30,6 +36,10 @@ export function openTaskDb(file: string): TaskDb {
         if (wanted.has(row.id)) out.set(row.id, Number(row.startedAt));
       }
       return out;
+    },
+    queueWaits(taskIds) {
+      const wanted = new Set(taskIds);
+      return (waits.all() as { id: string; wait: number }[]).filter((r) => wanted.has(r.id)).map((r) => Number(r.wait));
     },
     close: () => db.close(),
   };

@@ -22,7 +22,15 @@ describe('bench --quick', () => {
 
     expect(failures).toEqual([]);
     expect(report.mode).toBe('quick');
-    expect(report.families.map((f) => f.id)).toEqual(['api', 'dispatch', 'queue', 'media', 'memory', 'durability']);
+    expect(report.families.map((f) => f.id)).toEqual([
+      'api',
+      'dispatch',
+      'queue',
+      'media',
+      'memory',
+      'durability',
+      'fleet',
+    ]);
     for (const family of report.families) {
       expect(family.rows.length, family.id).toBeGreaterThan(0);
       for (const row of family.rows) {
