@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { CLAIM_WAIT_MAX_MS } from '@vidforge/contract';
 import type { Logger } from 'pino';
 import { createFsBlobStore } from './adapters/blob-fs/fs-blob-store.ts';
 import { type App, buildApp } from './app.ts';
@@ -25,6 +26,7 @@ import { type BootstrapResult, bootstrapAccess } from './modules/auth/bootstrap.
 import { loadConsoleBundle } from './modules/console/console-bundle.ts';
 import { createReaper } from './modules/maintenance/reaper.ts';
 import { checkFfmpeg, createSafeFetcher, FfmpegCheckError } from './modules/media/index.ts';
+import { createMetrics, registerQueueMetrics } from './modules/metrics/index.ts';
 import { createOpenAiApi, withUploadedSources } from './modules/openai/index.ts';
 import { createLocalMediaUrls } from './modules/results/local-media-urls.ts';
 import { withOwnMediaSources } from './modules/results/own-media-source.ts';
@@ -70,10 +72,13 @@ export async function startServer(
   let storageClock: Clock = options.clock ?? systemClock;
   const clock: Clock = { now: () => storageClock.now() };
   const log = options.log ?? createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const events = metrics.tasks;
   const dataDir = await prepareDataDir(config.dataDir, ['media', 'work']);
-  const ffmpeg = await checkFfmpeg(config.media).catch((error: unknown) => {
+  const tools = await checkFfmpeg(config.media).catch((error: unknown) => {
     throw error instanceof FfmpegCheckError ? new StartupError('dependency', error.message, { cause: error }) : error;
   });
+  const ffmpeg = { ...tools, observe: metrics.processes };
   const signer = createUrlSigner({
     ...(await loadSigningSecrets(dataDir, config.signingSecret, config.signingSecrets)),
     maxTtlMs: config.mediaUrlTtlMs,
@@ -97,7 +102,7 @@ export async function startServer(
   if (config.enableTestEngine) engines.register(createTestEngine());
 
   const retry = createRetryPolicy({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs });
-  const ownMediaFetcher = withOwnMediaSources(createSafeFetcher(config.media), {
+  const ownMediaFetcher = withOwnMediaSources(createSafeFetcher({ ...config.media, observer: metrics.fetches }), {
     publicUrl: () => publicUrl,
     signer,
     tasks: ledger,
@@ -123,6 +128,7 @@ export async function startServer(
     leaseMs: config.leaseMs,
     progressIntervalMs: config.progressIntervalMs,
     retentionMs: config.retentionMs,
+    events,
     log,
   });
   const roles = new Set(config.role);
@@ -171,6 +177,7 @@ export async function startServer(
     retentionMs: config.retentionMs,
     pollIntervalMs: config.pollIntervalMs,
     onFinished,
+    events,
     log,
   });
   const tasksService = createTasksService({
@@ -183,6 +190,7 @@ export async function startServer(
     idempotencyTtlMs: config.idempotencyTtlMs,
     maxPendingPerEngine: config.maxPendingPerEngine,
     onFinished,
+    events,
   });
   const admin = createAdminService(access, clock, [...engines.names(), RUNNER_ENGINE]);
   // Replicas starting together on an empty database must not both create the first endpoint and key.
@@ -224,6 +232,7 @@ export async function startServer(
     sources,
     faults,
     console: config.console ? await loadConsoleBundle() : undefined,
+    metrics: { registry: metrics.registry, http: metrics.http, token: config.metricsToken },
     openai: createOpenAiApi({ ...uploads, tasks: tasksService, ffmpeg, retentionMs: config.retentionMs }),
   });
 
@@ -237,6 +246,15 @@ export async function startServer(
     retry,
     taskTimeoutMs: config.taskTimeoutMs,
     onFinished,
+    events,
+    log,
+  });
+  registerQueueMetrics(metrics.registry, {
+    ledger,
+    runners: storage.runners,
+    clock,
+    // An idle runner long-polls at least every CLAIM_WAIT_MAX_MS; a busy one heartbeats within a lease.
+    runnerSeenWithinMs: Math.max(2 * CLAIM_WAIT_MAX_MS, config.leaseMs),
     log,
   });
   if (roles.has('worker') && identity.predecessorPid !== null) {
