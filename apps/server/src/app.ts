@@ -50,8 +50,8 @@ export interface AppDeps extends MediaRoutesDeps {
   openai?: Omit<OpenAiRoutesDeps, 'auth'>;
   /** The web console's files, served at `/`; absent: no console. */
   console?: ConsoleBundle;
-  /** `GET /metrics` and the request histogram; absent: neither. */
-  metrics?: MetricsRouteDeps & { http: HttpObserver };
+  /** The request histogram, and `GET /metrics` unless it has a listener of its own; absent: neither. */
+  metrics?: { http: HttpObserver; route?: MetricsRouteDeps };
 }
 
 export interface App {
@@ -151,7 +151,7 @@ export function buildApp(deps: AppDeps): App {
   registerMediaRoutes(app, deps);
   registerRunnerRoutes(app, { runners: deps.runners, sources: deps.sources });
   if (deps.openai) registerOpenAiRoutes(app, { ...deps.openai, auth: deps.auth });
-  if (deps.metrics) registerMetricsRoute(app, deps.metrics);
+  if (deps.metrics?.route) registerMetricsRoute(app, deps.metrics.route);
   if (deps.console) registerConsoleRoutes(app, deps.console);
 
   return {

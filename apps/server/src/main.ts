@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CLAIM_WAIT_MAX_MS } from '@vidforge/contract';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createFsBlobStore } from './adapters/blob-fs/fs-blob-store.ts';
 import { type App, buildApp } from './app.ts';
@@ -26,7 +27,7 @@ import { type BootstrapResult, bootstrapAccess } from './modules/auth/bootstrap.
 import { loadConsoleBundle } from './modules/console/console-bundle.ts';
 import { createReaper } from './modules/maintenance/reaper.ts';
 import { checkFfmpeg, createSafeFetcher, FfmpegCheckError } from './modules/media/index.ts';
-import { createMetrics, registerQueueMetrics } from './modules/metrics/index.ts';
+import { buildMetricsApp, createMetrics, registerQueueMetrics } from './modules/metrics/index.ts';
 import { createOpenAiApi, withUploadedSources } from './modules/openai/index.ts';
 import { createLocalMediaUrls } from './modules/results/local-media-urls.ts';
 import { withOwnMediaSources } from './modules/results/own-media-source.ts';
@@ -49,6 +50,8 @@ export interface RunningServer {
   app: App['app'];
   /** Where it listens, e.g. http://127.0.0.1:8080; empty without the `api` role. */
   url: string;
+  /** Where the metrics listener listens (`metricsPort`), e.g. http://127.0.0.1:9464; empty: none. */
+  metricsUrl: string;
   /** The origin used in media URLs (configured, or `url`). */
   publicUrl: string;
   config: ServerConfig;
@@ -74,6 +77,7 @@ export async function startServer(
   const log = options.log ?? createLogger(config.logLevel);
   const metrics = createMetrics();
   const events = metrics.tasks;
+  const scrape = { registry: metrics.registry, token: config.metricsToken };
   const dataDir = await prepareDataDir(config.dataDir, ['media', 'work']);
   const tools = await checkFfmpeg(config.media).catch((error: unknown) => {
     throw error instanceof FfmpegCheckError ? new StartupError('dependency', error.message, { cause: error }) : error;
@@ -232,7 +236,8 @@ export async function startServer(
     sources,
     faults,
     console: config.console ? await loadConsoleBundle() : undefined,
-    metrics: { registry: metrics.registry, http: metrics.http, token: config.metricsToken },
+    // With a metrics port of its own, /metrics is served there only: off the public API port.
+    metrics: { http: metrics.http, route: config.metricsPort === undefined ? scrape : undefined },
     openai: createOpenAiApi({ ...uploads, tasks: tasksService, ffmpeg, retentionMs: config.retentionMs }),
   });
 
@@ -253,6 +258,7 @@ export async function startServer(
     ledger,
     runners: storage.runners,
     clock,
+    engines: engines.names(),
     // An idle runner long-polls at least every CLAIM_WAIT_MAX_MS; a busy one heartbeats within a lease.
     runnerSeenWithinMs: Math.max(2 * CLAIM_WAIT_MAX_MS, config.leaseMs),
     log,
@@ -270,18 +276,23 @@ export async function startServer(
     await reaper.tick();
     stopReaper = reaper.start(config.reaperIntervalMs);
   }
-  let url = '';
-  if (roles.has('api')) {
-    await app.listen({ host: config.host, port: config.port }).catch(async (error: unknown) => {
+  const metricsApp = config.metricsPort === undefined ? null : buildMetricsApp(scrape);
+  const listenOrUndo = async (server: FastifyInstance, port: number, setting: string) => {
+    await server.listen({ host: config.host, port }).catch(async (error: unknown) => {
+      await metricsApp?.close();
       await stopReaper();
       await storage.slots.release(host, identity.slot, process.pid);
       await storage.close();
-      throw listenError(error, config.host, config.port);
+      throw listenError(error, config.host, port, setting);
     });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    url = defaultPublicUrl(config.host, port);
-  }
+    const address = server.server.address();
+    return defaultPublicUrl(config.host, typeof address === 'object' && address ? address.port : port);
+  };
+  const metricsUrl =
+    metricsApp && config.metricsPort !== undefined
+      ? await listenOrUndo(metricsApp, config.metricsPort, 'VIDFORGE_METRICS_PORT')
+      : '';
+  const url = roles.has('api') ? await listenOrUndo(app, config.port, 'VIDFORGE_PORT') : '';
   publicUrl = config.publicUrl ?? url;
   workers.start();
 
@@ -289,6 +300,7 @@ export async function startServer(
   return {
     app,
     url,
+    metricsUrl,
     publicUrl,
     config,
     bootstrap,
@@ -307,6 +319,7 @@ export async function startServer(
         const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
         await app.close();
         clearTimeout(force);
+        await metricsApp?.close();
         await storage.slots.release(host, identity.slot, process.pid);
         await storage.close();
         closeBlobs();

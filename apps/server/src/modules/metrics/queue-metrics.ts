@@ -16,6 +16,8 @@ export interface QueueMetricsDeps {
   ledger: Pick<TaskLedger, 'queueStats' | 'openLeases'>;
   runners: Pick<RunnerStore, 'list'>;
   clock: Clock;
+  /** Engines reported (at 0 when idle) from the start; others once they have had tasks. */
+  engines: readonly string[];
   /** A runner counts as connected when it called within this (its long-polls and heartbeats). */
   runnerSeenWithinMs: number;
   cacheMs?: number;
@@ -37,7 +39,7 @@ export function registerQueueMetrics(registry: Registry, deps: QueueMetricsDeps)
   let cached: { until: number; snapshot: Promise<Snapshot | null> } | null = null;
   // Engines seen once stay reported (at 0) when their queue empties: a series that vanishes
   // would look like a gap to dashboards and hold alerts in their last state.
-  const engines = new Set<string>();
+  const engines = new Set<string>(deps.engines);
 
   async function read(): Promise<Snapshot | null> {
     try {
