@@ -202,3 +202,51 @@ describe('a server with a metrics token and no workers', () => {
     expect(s.value('vidforge_queue_in_progress_tasks', { engine: 'runner:preview' })).toBe(0);
   });
 });
+
+describe('a server with a metrics port of its own', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({
+      env: { VIDFORGE_METRICS_PORT: '0', VIDFORGE_METRICS_TOKEN: TOKEN, VIDFORGE_TASK_TIMEOUT_MS: '400' },
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('serves /metrics there only, behind the same token, counting the API port’s requests', async () => {
+    const { metricsUrl } = server.server;
+    expect(metricsUrl).not.toBe('');
+    expect(metricsUrl).not.toBe(server.url);
+    const onApi = await readResponse(
+      await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } }),
+    );
+    expect(onApi.status).toBe(404);
+    expect(onApi.body.error.code).toBe('NOT_FOUND');
+    const denied = await readResponse(await fetch(`${metricsUrl}/metrics`));
+    expect(denied.status).toBe(401);
+    expect(denied.body.error.code).toBe('UNAUTHORIZED');
+    const response = await fetch(`${metricsUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(response.status).toBe(200);
+    const s = parsePrometheusText(await response.text());
+    expect(
+      s.value('vidforge_http_request_duration_seconds_count', { route: UNMATCHED_ROUTE, status_code: '404' }),
+    ).toBe(1);
+    expect(s.value('vidforge_queue_pending_tasks', { engine: 'preview' })).toBe(0);
+  });
+
+  it('counts a task the reaper ends at its deadline', async () => {
+    const submitted = await server.call('POST', '/video/generate', { prompt: 'test: steps=100 stepMs=50' });
+    const { task } = await pollTask(server, submitted.body.taskId);
+    expect(task.error.code).toBe('TIMEOUT');
+    const labels = { type: 'generate', engine: 'test' };
+    await eventually(
+      { ...server, url: server.server.metricsUrl },
+      (s) => {
+        expect(s.value('vidforge_tasks_failed_total', { ...labels, code: 'TIMEOUT' })).toBe(1);
+        expect(s.value('vidforge_task_run_duration_seconds_count', { ...labels, outcome: 'stopped' })).toBe(1);
+      },
+      TOKEN,
+    );
+  });
+});
