@@ -66,6 +66,9 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** Hosts only this machine can reach: an open /metrics there is not worth a warning. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
 export async function startServer(
   config: ServerConfig,
   options: { clock?: Clock; log?: Logger } = {},
@@ -294,6 +297,10 @@ export async function startServer(
       : '';
   const url = roles.has('api') ? await listenOrUndo(app, config.port, 'VIDFORGE_PORT') : '';
   publicUrl = config.publicUrl ?? url;
+  if (metricsUrl) log.info({ metricsUrl }, 'metrics listener started');
+  if ((metricsUrl || url) && !config.metricsToken && !LOOPBACK_HOSTS.has(config.host)) {
+    log.warn(`GET /metrics is open to anyone who reaches ${config.host}: set VIDFORGE_METRICS_TOKEN`);
+  }
   workers.start();
 
   let stopping: Promise<void> | null = null;
