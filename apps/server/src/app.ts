@@ -19,6 +19,8 @@ import { requestIdOf } from './http/request-id.ts';
 import type { AuthService } from './modules/auth/auth.service.ts';
 import { registerConsoleRoutes } from './modules/console/console.routes.ts';
 import type { ConsoleBundle } from './modules/console/console-bundle.ts';
+import type { HttpObserver } from './modules/metrics/http-metrics.ts';
+import { type MetricsRouteDeps, registerMetricsRoute } from './modules/metrics/metrics.routes.ts';
 import { type OpenAiRoutesDeps, registerOpenAiRoutes } from './modules/openai/index.ts';
 import { type MediaRoutesDeps, registerMediaRoutes } from './modules/results/media.routes.ts';
 import type { RunnerService } from './modules/runners/runner.service.ts';
@@ -48,6 +50,8 @@ export interface AppDeps extends MediaRoutesDeps {
   openai?: Omit<OpenAiRoutesDeps, 'auth'>;
   /** The web console's files, served at `/`; absent: no console. */
   console?: ConsoleBundle;
+  /** The request histogram, and `GET /metrics` unless it has a listener of its own; absent: neither. */
+  metrics?: { http: HttpObserver; route?: MetricsRouteDeps };
 }
 
 export interface App {
@@ -63,9 +67,19 @@ export interface App {
  * logs must not be able to download results with it. Fastify's other log lines are unchanged.
  */
 class AccessLog extends LogController {
+  /** The request metrics ride on this hook too: it runs for every request, and adds no hook stage. */
+  readonly #observe: HttpObserver | undefined;
+
+  constructor(options: ConstructorParameters<typeof LogController>[0], observe?: HttpObserver) {
+    super(options);
+    this.#observe = observe;
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    // The route's pattern, undefined when no route matched (404): never the URL itself.
+    this.#observe?.(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     const line = {
       method: request.method,
       path: request.url.split('?', 1)[0],
@@ -83,7 +97,7 @@ export function buildApp(deps: AppDeps): App {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: deps.bodyLimitBytes,
     genReqId: requestIdOf,
-    logController: new AccessLog({ requestIdLogLabel: 'requestId' }),
+    logController: new AccessLog({ requestIdLogLabel: 'requestId' }, deps.metrics?.http),
     // Our own drain hook answers with the API's error shape instead of Fastify's.
     return503OnClosing: false,
     onProtoPoisoning: 'error',
@@ -137,6 +151,7 @@ export function buildApp(deps: AppDeps): App {
   registerMediaRoutes(app, deps);
   registerRunnerRoutes(app, { runners: deps.runners, sources: deps.sources });
   if (deps.openai) registerOpenAiRoutes(app, { ...deps.openai, auth: deps.auth });
+  if (deps.metrics?.route) registerMetricsRoute(app, deps.metrics.route);
   if (deps.console) registerConsoleRoutes(app, deps.console);
 
   return {

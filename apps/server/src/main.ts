@@ -4,6 +4,8 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { CLAIM_WAIT_MAX_MS } from '@vidforge/contract';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createFsBlobStore } from './adapters/blob-fs/fs-blob-store.ts';
 import { type App, buildApp } from './app.ts';
@@ -22,6 +24,7 @@ import { type BootstrapResult, bootstrapAccess } from './modules/auth/bootstrap.
 import { loadConsoleBundle } from './modules/console/console-bundle.ts';
 import { createReaper } from './modules/maintenance/reaper.ts';
 import { checkFfmpeg, createSafeFetcher, FfmpegCheckError } from './modules/media/index.ts';
+import { buildMetricsApp, createMetrics, registerQueueMetrics } from './modules/metrics/index.ts';
 import { createOpenAiApi, withUploadedSources } from './modules/openai/index.ts';
 import { createLocalMediaUrls } from './modules/results/local-media-urls.ts';
 import { withOwnMediaSources } from './modules/results/own-media-source.ts';
@@ -44,6 +47,8 @@ export interface RunningServer {
   app: App['app'];
   /** Where it listens, e.g. http://127.0.0.1:8080; empty without the `api` role. */
   url: string;
+  /** Where the metrics listener listens (`metricsPort`), e.g. http://127.0.0.1:9464; empty: none. */
+  metricsUrl: string;
   /** The origin used in media URLs (configured, or `url`). */
   publicUrl: string;
   config: ServerConfig;
@@ -58,6 +63,9 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** Hosts only this machine can reach: an open /metrics there is not worth a warning. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
 export async function startServer(
   config: ServerConfig,
   options: { clock?: Clock; log?: Logger } = {},
@@ -67,10 +75,14 @@ export async function startServer(
   let storageClock: Clock = options.clock ?? systemClock;
   const clock: Clock = { now: () => storageClock.now() };
   const log = options.log ?? createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const events = metrics.tasks;
+  const scrape = { registry: metrics.registry, token: config.metricsToken };
   const dataDir = await prepareDataDir(config.dataDir, ['media', 'work']);
-  const ffmpeg = await checkFfmpeg(config.media).catch((error: unknown) => {
+  const tools = await checkFfmpeg(config.media).catch((error: unknown) => {
     throw error instanceof FfmpegCheckError ? new StartupError('dependency', error.message, { cause: error }) : error;
   });
+  const ffmpeg = { ...tools, observe: metrics.processes };
   const signer = createUrlSigner({
     ...(await loadSigningSecrets(dataDir, config.signingSecret, config.signingSecrets)),
     maxTtlMs: config.mediaUrlTtlMs,
@@ -93,7 +105,7 @@ export async function startServer(
   const engines = createEngines({ ffmpeg, media: config.media }, config.enableTestEngine);
 
   const retry = createRetryPolicy({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs });
-  const ownMediaFetcher = withOwnMediaSources(createSafeFetcher(config.media), {
+  const ownMediaFetcher = withOwnMediaSources(createSafeFetcher({ ...config.media, observer: metrics.fetches }), {
     publicUrl: () => publicUrl,
     signer,
     tasks: ledger,
@@ -119,6 +131,7 @@ export async function startServer(
     leaseMs: config.leaseMs,
     progressIntervalMs: config.progressIntervalMs,
     retentionMs: config.retentionMs,
+    events,
     log,
   });
   const roles = new Set(config.role);
@@ -167,6 +180,7 @@ export async function startServer(
     retentionMs: config.retentionMs,
     pollIntervalMs: config.pollIntervalMs,
     onFinished,
+    events,
     log,
   });
   const tasksService = createTasksService({
@@ -179,6 +193,7 @@ export async function startServer(
     idempotencyTtlMs: config.idempotencyTtlMs,
     maxPendingPerEngine: config.maxPendingPerEngine,
     onFinished,
+    events,
   });
   const admin = createAdminService(access, clock, endpointEngineNames(config.enableTestEngine));
   // Replicas starting together on an empty database must not both create the first endpoint and key.
@@ -220,6 +235,8 @@ export async function startServer(
     sources,
     faults,
     console: config.console ? await loadConsoleBundle() : undefined,
+    // With a metrics port of its own, /metrics is served there only: off the public API port.
+    metrics: { http: metrics.http, route: config.metricsPort === undefined ? scrape : undefined },
     openai: createOpenAiApi({ ...uploads, tasks: tasksService, ffmpeg, retentionMs: config.retentionMs }),
   });
 
@@ -233,6 +250,16 @@ export async function startServer(
     retry,
     taskTimeoutMs: config.taskTimeoutMs,
     onFinished,
+    events,
+    log,
+  });
+  registerQueueMetrics(metrics.registry, {
+    ledger,
+    runners: storage.runners,
+    clock,
+    engines: engines.names(),
+    // An idle runner long-polls at least every CLAIM_WAIT_MAX_MS; a busy one heartbeats within a lease.
+    runnerSeenWithinMs: Math.max(2 * CLAIM_WAIT_MAX_MS, config.leaseMs),
     log,
   });
   if (roles.has('worker') && identity.predecessorPid !== null) {
@@ -248,25 +275,35 @@ export async function startServer(
     await reaper.tick();
     stopReaper = reaper.start(config.reaperIntervalMs);
   }
-  let url = '';
-  if (roles.has('api')) {
-    await app.listen({ host: config.host, port: config.port }).catch(async (error: unknown) => {
+  const metricsApp = config.metricsPort === undefined ? null : buildMetricsApp(scrape);
+  const listenOrUndo = async (server: FastifyInstance, port: number, setting: string) => {
+    await server.listen({ host: config.host, port }).catch(async (error: unknown) => {
+      await metricsApp?.close();
       await stopReaper();
       await storage.slots.release(host, identity.slot, process.pid);
       await storage.close();
-      throw listenError(error, config.host, config.port);
+      throw listenError(error, config.host, port, setting);
     });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    url = defaultPublicUrl(config.host, port);
-  }
+    const address = server.server.address();
+    return defaultPublicUrl(config.host, typeof address === 'object' && address ? address.port : port);
+  };
+  const metricsUrl =
+    metricsApp && config.metricsPort !== undefined
+      ? await listenOrUndo(metricsApp, config.metricsPort, 'VIDFORGE_METRICS_PORT')
+      : '';
+  const url = roles.has('api') ? await listenOrUndo(app, config.port, 'VIDFORGE_PORT') : '';
   publicUrl = config.publicUrl ?? url;
+  if (metricsUrl) log.info({ metricsUrl }, 'metrics listener started');
+  if ((metricsUrl || url) && !config.metricsToken && !LOOPBACK_HOSTS.has(config.host)) {
+    log.warn(`GET /metrics is open to anyone who reaches ${config.host}: set VIDFORGE_METRICS_TOKEN`);
+  }
   workers.start();
 
   let stopping: Promise<void> | null = null;
   return {
     app,
     url,
+    metricsUrl,
     publicUrl,
     config,
     bootstrap,
@@ -285,6 +322,7 @@ export async function startServer(
         const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
         await app.close();
         clearTimeout(force);
+        await metricsApp?.close();
         await storage.slots.release(host, identity.slot, process.pid);
         await storage.close();
         closeBlobs();

@@ -1,14 +1,15 @@
 /** What a failed listen() means for the operator. */
 import { StartupError } from './startup-error.ts';
 
-export function listenError(error: unknown, host: string, port: number): StartupError {
+/** `portSetting`: the variable to name when the port is the problem. */
+export function listenError(error: unknown, host: string, port: number, portSetting = 'VIDFORGE_PORT'): StartupError {
   const code = (error as NodeJS.ErrnoException).code;
   const where = `${host}:${port}`;
   const message =
     code === 'EADDRINUSE'
-      ? `port ${port} on ${host} is already in use: stop what uses it, or choose another with VIDFORGE_PORT`
+      ? `port ${port} on ${host} is already in use: stop what uses it, or choose another with ${portSetting}`
       : code === 'EACCES'
-        ? `no permission to listen on ${where}: ports below 1024 need privileges; choose another with VIDFORGE_PORT`
+        ? `no permission to listen on ${where}: ports below 1024 need privileges; choose another with ${portSetting}`
         : code === 'EADDRNOTAVAIL'
           ? `${host} is not an address of this machine (VIDFORGE_HOST)`
           : code === 'ENOTFOUND' || code === 'EAI_AGAIN'

@@ -136,6 +136,18 @@ export const ServerConfigSchema = z.strictObject({
       return parsed;
     })
     .describe('kid:secret,kid:secret… shared by every replica; the first signs, all verify (rotation)'),
+  metricsToken: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,512}$/, 'must be 16..512 visible ASCII characters (no spaces)')
+    .optional()
+    .describe('Bearer token that GET /metrics requires; unset: /metrics is open to whoever reaches the port'),
+  metricsPort: z
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .optional()
+    .describe('Serves GET /metrics on this port of `host` instead of the API port, in any role (0: any free port)'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   corsOrigins: z
     .string()

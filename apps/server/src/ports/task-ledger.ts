@@ -121,6 +121,8 @@ export interface ExpiredLease extends Lease {
   maxAttempts: number;
   /** The task's engine, to wake its workers when the reaper puts the task back. */
   engine: string;
+  /** The task's operation, for the metrics of how it ended. */
+  type: TaskType;
 }
 
 export type AttemptOutcome = 'succeeded' | 'retry' | 'failed' | 'released' | 'expired' | 'cancelled';
@@ -128,10 +130,34 @@ export type AttemptOutcome = 'succeeded' | 'retry' | 'failed' | 'released' | 'ex
 /** One attempt as a remote runner's calls need it: they carry only the task id and lease token. */
 export interface AttemptState {
   lease: Lease;
+  /** When the attempt was claimed (its run time is measured from here). */
+  startedAt: number;
   /** null while the lease is open. */
   outcome: AttemptOutcome | null;
   /** The probed output uploaded during this attempt, if any. */
   output: VideoInfo | null;
+}
+
+/** Unfinished tasks of one engine, for the queue metrics. */
+export interface EngineQueueStats {
+  engine: string;
+  pending: number;
+  inProgress: number;
+  /**
+   * The earliest `runAfter` of its PENDING tasks (null when none): when the longest-waiting task
+   * became runnable. In the future when every pending task is waiting out a retry backoff.
+   */
+  oldestRunAfter: number | null;
+}
+
+export interface QueueStats {
+  engines: EngineQueueStats[];
+  /**
+   * The scan stopped at its row limit: counts are lower bounds, and engines past the limit may be
+   * missing. Only possible with more unfinished tasks than the limit (admission control keeps
+   * them at `maxPendingPerEngine` per engine).
+   */
+  truncated: boolean;
 }
 
 /** An open lease with what its worker last reported. */
@@ -185,6 +211,15 @@ export interface TaskLedger {
   release(lease: Lease, now: number): Promise<boolean>;
   /** Earliest `runAfter` of a PENDING task of these engines, to sleep exactly until then. */
   nextRunAt(engines: readonly string[]): Promise<number | null>;
+
+  // --- operations ---
+
+  /**
+   * PENDING and IN_PROGRESS counts and the oldest pending `runAfter` per engine, for metrics.
+   * Reads the claim index only, and at most `scanLimit` of its entries per status, so its cost
+   * has a bound whatever the backlog.
+   */
+  queueStats(scanLimit: number): Promise<QueueStats>;
 
   // --- the reaper and the sweeper ---
 

@@ -6,6 +6,7 @@ import { openPostgresWorkSignal } from '../../src/adapters/postgres/index.ts';
 import { accessStoreSuite } from '../conformance/access-store.suite.ts';
 import { runnerStoreSuite } from '../conformance/runner-store.suite.ts';
 import { ledgerLeasesSuite } from '../conformance/task-ledger.leases.suite.ts';
+import { ledgerQueueSuite } from '../conformance/task-ledger.queue.suite.ts';
 import { ledgerRecordsSuite } from '../conformance/task-ledger.records.suite.ts';
 import { workSignalSuite } from '../conformance/work-signal.suite.ts';
 import { workerSlotsSuite } from '../conformance/worker-slots.suite.ts';
@@ -19,6 +20,7 @@ async function ledgerFixture() {
 
 ledgerRecordsSuite('postgres', ledgerFixture);
 ledgerLeasesSuite('postgres', ledgerFixture);
+ledgerQueueSuite('postgres', ledgerFixture);
 
 accessStoreSuite('postgres', async () => {
   const bed = await postgresTestBed();

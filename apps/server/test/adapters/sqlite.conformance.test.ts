@@ -6,6 +6,7 @@ import { accessStoreSuite } from '../conformance/access-store.suite.ts';
 import type { LedgerFixture } from '../conformance/fixtures.ts';
 import { runnerStoreSuite } from '../conformance/runner-store.suite.ts';
 import { ledgerLeasesSuite } from '../conformance/task-ledger.leases.suite.ts';
+import { ledgerQueueSuite } from '../conformance/task-ledger.queue.suite.ts';
 import { ledgerRecordsSuite } from '../conformance/task-ledger.records.suite.ts';
 import { workSignalSuite } from '../conformance/work-signal.suite.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -29,6 +30,7 @@ async function ledgerFixture(): Promise<LedgerFixture> {
 
 ledgerRecordsSuite('sqlite', ledgerFixture);
 ledgerLeasesSuite('sqlite', ledgerFixture);
+ledgerQueueSuite('sqlite', ledgerFixture);
 accessStoreSuite('sqlite', async () => {
   const { adapters, cleanup } = await openFresh();
   return { access: adapters.access, cleanup };

@@ -172,6 +172,25 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the metrics token and port, and reports a bad token without echoing it', () => {
+    const defaults = loadConfig({ env: {} });
+    expect([defaults.metricsToken, defaults.metricsPort]).toEqual([undefined, undefined]);
+    const token = 'a-long-enough-scrape-token_0123';
+    expect(loadConfig({ env: { VIDFORGE_METRICS_TOKEN: token, VIDFORGE_METRICS_PORT: '9464' } })).toMatchObject({
+      metricsToken: token,
+      metricsPort: 9464,
+    });
+    for (const bad of ['short-secret', 'has a space in it ok', `${'x'.repeat(513)}`]) {
+      const problems = problemsOf(() => loadConfig({ env: { VIDFORGE_METRICS_TOKEN: bad } }));
+      expect(problems).toEqual([
+        'metricsToken (VIDFORGE_METRICS_TOKEN): must be 16..512 visible ASCII characters (no spaces)',
+      ]);
+    }
+    expect(problemsOf(() => loadConfig({ env: { VIDFORGE_METRICS_PORT: '70000' } }))[0]).toMatch(
+      /^metricsPort \(VIDFORGE_METRICS_PORT\): /,
+    );
+  });
+
   it('reads the PostgreSQL URL and pool size, and names the variable of a bad one without echoing it', () => {
     const defaults = loadConfig({ env: {} });
     expect(defaults.databaseUrl).toBeUndefined();

@@ -226,7 +226,12 @@ export function ledgerLeasesSuite(name: string, factory: LedgerFactory): void {
       it('finds an attempt by its token, open or ended, with its staged output', async () => {
         const task = await createTask(fx.ledger);
         const lease = (await claim(T0, [ENGINE], 'runner:a'))!;
-        expect(await fx.ledger.attempt(task.id, lease.token)).toEqual({ lease, outcome: null, output: null });
+        expect(await fx.ledger.attempt(task.id, lease.token)).toEqual({
+          lease,
+          startedAt: T0,
+          outcome: null,
+          output: null,
+        });
         expect(await fx.ledger.stageOutput(lease, VIDEO)).toBe(true);
         expect((await fx.ledger.attempt(task.id, lease.token))?.output).toEqual(VIDEO);
         await fx.ledger.terminate(task.id, { code: 'CANCELLED', message: 'x' }, T0 + 10);
@@ -273,15 +278,19 @@ export function ledgerLeasesSuite(name: string, factory: LedgerFactory): void {
         const a = (await claim(T0))!;
         const b = (await claim(T0 + 100, [ENGINE], 'w2'))!;
         expect(await fx.ledger.expired(T0 + 1000, 10)).toEqual([]);
-        expect(await fx.ledger.expired(T0 + 1001, 10)).toEqual([{ ...a, maxAttempts: 5, engine: ENGINE }]);
+        expect(await fx.ledger.expired(T0 + 1001, 10)).toEqual([
+          { ...a, maxAttempts: 5, engine: ENGINE, type: 'generate' },
+        ]);
         expect(await fx.ledger.expired(T0 + 5000, 10)).toEqual([
-          { ...a, maxAttempts: 5, engine: ENGINE },
-          { ...b, maxAttempts: 3, engine: ENGINE },
+          { ...a, maxAttempts: 5, engine: ENGINE, type: 'generate' },
+          { ...b, maxAttempts: 3, engine: ENGINE, type: 'generate' },
         ]);
         expect(await fx.ledger.expired(T0 + 5000, 1)).toHaveLength(1);
         const [seen] = await fx.ledger.expired(T0 + 5000, 1);
         expect(await fx.ledger.fail(seen!, ERROR, T0 + 5000)).toBe(true);
-        expect(await fx.ledger.expired(T0 + 5000, 10)).toEqual([{ ...b, maxAttempts: 3, engine: ENGINE }]);
+        expect(await fx.ledger.expired(T0 + 5000, 10)).toEqual([
+          { ...b, maxAttempts: 3, engine: ENGINE, type: 'generate' },
+        ]);
       });
 
       it('nextRunAt is the earliest runAfter of PENDING tasks of the engines', async () => {

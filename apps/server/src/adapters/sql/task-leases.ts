@@ -6,7 +6,7 @@
  * nothing when the fence fails. What each write changes comes from modules/tasks/task-state.ts.
  */
 import { randomBytes } from 'node:crypto';
-import type { TaskError, VideoInfo } from '@vidforge/contract';
+import type { TaskError, TaskType, VideoInfo } from '@vidforge/contract';
 import type { Kysely } from 'kysely';
 import * as state from '../../modules/tasks/task-state.ts';
 import type {
@@ -176,13 +176,23 @@ export function createSqlLeaseWrites(handle: SqlHandle): LeaseWrites {
     async attempt(taskId: string, token: string): Promise<AttemptState | null> {
       const row = await db
         .selectFrom('task_attempts')
-        .select(['task_id', 'lease_token', 'attempt', 'worker_id', 'lease_expires_at', 'outcome', 'output'])
+        .select([
+          'task_id',
+          'lease_token',
+          'attempt',
+          'worker_id',
+          'lease_expires_at',
+          'started_at',
+          'outcome',
+          'output',
+        ])
         .where('task_id', '=', taskId)
         .where('lease_token', '=', token)
         .executeTakeFirst();
       if (!row) return null;
       return {
         lease: leaseOf(row),
+        startedAt: row.started_at,
         outcome: row.outcome,
         output: row.output === null ? null : (JSON.parse(row.output) as VideoInfo),
       };
@@ -243,6 +253,7 @@ export function createSqlLeaseWrites(handle: SqlHandle): LeaseWrites {
           'a.lease_expires_at',
           't.max_attempts',
           't.engine',
+          't.type',
         ])
         .where('a.ended_at', 'is', null)
         .where('a.lease_expires_at', '<', now)
@@ -250,7 +261,12 @@ export function createSqlLeaseWrites(handle: SqlHandle): LeaseWrites {
         .orderBy('a.lease_expires_at')
         .limit(limit)
         .execute();
-      return rows.map((row) => ({ ...leaseOf(row), maxAttempts: row.max_attempts, engine: row.engine }));
+      return rows.map((row) => ({
+        ...leaseOf(row),
+        maxAttempts: row.max_attempts,
+        engine: row.engine,
+        type: row.type as TaskType,
+      }));
     },
   };
 }

@@ -57,6 +57,7 @@ type TaskRecords = Omit<
   | 'release'
   | 'nextRunAt'
   | 'expired'
+  | 'queueStats'
 >;
 
 export function createSqlTaskRecords(handle: SqlHandle): TaskRecords {

@@ -62,6 +62,8 @@ export async function runFfmpeg(env: EncodeEnv, args: string[], options: RunFfmp
       cwd: options.workDir,
       signal: options.signal,
       timeoutMs: env.media.ffmpegTimeoutMs,
+      purpose: 'encode',
+      observe: env.ffmpeg.observe,
       onProgress: (p) => {
         if (p.frame !== null) report(p.frame);
         else if (p.outTimeUs !== null) report((p.outTimeUs / 1e6) * OUTPUT_FPS);
@@ -85,5 +87,10 @@ export async function runFfmpeg(env: EncodeEnv, args: string[], options: RunFfmp
 
 /** The produced file's properties, as the task reports them. */
 export function describeOutput(env: EncodeEnv, path: string, signal: AbortSignal): Promise<VideoInfo> {
-  return describeVideo(path, { ffprobePath: env.ffmpeg.ffprobePath, timeoutMs: env.media.ffprobeTimeoutMs, signal });
+  return describeVideo(path, {
+    ffprobePath: env.ffmpeg.ffprobePath,
+    timeoutMs: env.media.ffprobeTimeoutMs,
+    signal,
+    observe: env.ffmpeg.observe,
+  });
 }

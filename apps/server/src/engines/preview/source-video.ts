@@ -37,6 +37,8 @@ export async function loadSourceVideo(env: EncodeEnv, context: EngineContext): P
     maxPixels,
     timeoutMs: env.media.ffprobeTimeoutMs,
     signal: context.signal,
+    purpose: 'probe-source',
+    observe: env.ffmpeg.observe,
   });
   const video = description.video;
   const durationSeconds = video?.durationSeconds ?? description.durationSeconds;

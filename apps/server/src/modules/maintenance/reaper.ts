@@ -10,6 +10,7 @@ import type { Clock } from '../../ports/clock.ts';
 import type { LeaderLock } from '../../ports/leader-lock.ts';
 import type { Lease, TaskLedger } from '../../ports/task-ledger.ts';
 import type { WorkSignal } from '../../ports/work-signal.ts';
+import { type TaskEvents, type TaskLabels, UNOBSERVED_TASKS } from '../metrics/task-events.ts';
 import { resultKeysOf } from '../results/result-key.ts';
 import type { RetryPolicy } from '../workers/retry-policy.ts';
 import { sweepOrphans } from './orphan-sweeper.ts';
@@ -25,6 +26,8 @@ export interface ReaperDeps {
   /** How often start() also sweeps orphaned result objects (it lists every result). */
   orphanSweepIntervalMs: number;
   onFinished(taskId: string): void;
+  /** Metrics; absent: not observed. */
+  events?: TaskEvents;
   log: {
     info(obj: object, msg: string): void;
     warn(obj: object, msg: string): void;
@@ -38,12 +41,15 @@ export const REAPER_LOCK = 'vidforge:reaper';
 
 export function createReaper(deps: ReaperDeps) {
   const { ledger, clock, log } = deps;
+  const events = deps.events ?? UNOBSERVED_TASKS;
 
   async function timeOutOverdue(): Promise<number> {
     let count = 0;
     for (const id of await ledger.overdue(clock.now(), BATCH)) {
       const message = `The task did not finish within ${Math.round(deps.taskTimeoutMs / 1000)} s`;
-      if (await ledger.terminate(id, { code: 'TIMEOUT', message }, clock.now())) {
+      const ended = await ledger.terminate(id, { code: 'TIMEOUT', message }, clock.now());
+      if (ended) {
+        events.finished(ended, 'TIMEOUT');
         deps.onFinished(id);
         count++;
       }
@@ -54,7 +60,7 @@ export function createReaper(deps: ReaperDeps) {
   /** A lease whose worker is gone: retried with backoff, or FAILed after the last attempt. */
   async function settleAbandoned(
     lease: Lease,
-    task: { maxAttempts: number; engine: string },
+    task: { maxAttempts: number } & TaskLabels,
     message: string,
   ): Promise<boolean> {
     const now = clock.now();
@@ -64,7 +70,10 @@ export function createReaper(deps: ReaperDeps) {
       ? await ledger.retry(lease, error, now + decision.delayMs, now)
       : await ledger.fail(lease, { ...error, message: `${message} (${lease.attempt} attempts)` }, now);
     if (written) {
-      if (decision.retry) deps.signal.notify(task.engine);
+      if (decision.retry) {
+        events.retried(task, error.code);
+        deps.signal.notify(task.engine);
+      } else events.finished(task, error.code);
       deps.onFinished(lease.taskId);
       log.info({ taskId: lease.taskId, attempt: lease.attempt, retry: decision.retry }, 'abandoned lease settled');
     }

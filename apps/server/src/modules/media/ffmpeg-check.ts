@@ -5,7 +5,7 @@
  */
 import { access, constants } from 'node:fs/promises';
 import type { MediaConfig } from './media.config.ts';
-import { findOnPath, findSetpriv, runMediaProcess } from './media-process.ts';
+import { findOnPath, findSetpriv, type MediaRunObserver, runMediaProcess } from './media-process.ts';
 
 export interface FfmpegInfo {
   ffmpegPath: string;
@@ -17,6 +17,8 @@ export interface FfmpegInfo {
   fontFile: string;
   /** Whether children die with the server even on SIGKILL (setpriv --pdeathsig). */
   pdeathsig: boolean;
+  /** Told about every run made with these tools (metrics); set by the composition root. */
+  observe?: MediaRunObserver;
 }
 
 export class FfmpegCheckError extends Error {

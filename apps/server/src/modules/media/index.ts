@@ -7,5 +7,10 @@ export { isPublicAddress } from './ip-address.ts';
 export { MEDIA_ENV, type MediaConfig, MediaConfigSchema, mediaEnvInput, parseMediaConfig } from './media.config.ts';
 export { inspectMedia } from './media-inspect.ts';
 export { type MediaDescription, probeMedia } from './media-probe.ts';
-export { MediaProcessError, runMediaProcess } from './media-process.ts';
-export { createSafeFetcher, type SafeFetcherOptions } from './safe-fetcher.ts';
+export { MediaProcessError, type MediaRun, type MediaRunObserver, runMediaProcess } from './media-process.ts';
+export {
+  createSafeFetcher,
+  type FetchObserver,
+  type SafeFetcherOptions,
+  type SourceFetch,
+} from './safe-fetcher.ts';

@@ -7,7 +7,7 @@ import { EngineError } from '../../engines/engine.ts';
 import { readImageDimensions } from './image-header.ts';
 import type { MediaConfig } from './media.config.ts';
 import { type MediaDescription, probeMedia } from './media-probe.ts';
-import { MediaProcessError } from './media-process.ts';
+import { MediaProcessError, type MediaRunObserver } from './media-process.ts';
 import type { MediaType } from './media-type.ts';
 
 /** Mastodon's production cap; nothing a camera records goes above it. */
@@ -33,6 +33,7 @@ export async function inspectMedia(
   type: MediaType,
   config: MediaLimitsConfig,
   signal?: AbortSignal,
+  observe?: MediaRunObserver,
 ): Promise<MediaDescription> {
   if (type.kind === 'image') {
     const declared = await readImageDimensions(path, type.format);
@@ -49,6 +50,8 @@ export async function inspectMedia(
       maxPixels: maxPixelsFor(type.kind, config),
       timeoutMs: config.ffprobeTimeoutMs,
       signal,
+      purpose: 'probe-source',
+      observe,
     });
   } catch (error) {
     if (!(error instanceof MediaProcessError)) throw error;

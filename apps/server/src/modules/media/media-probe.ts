@@ -4,7 +4,7 @@
  * `-format_whitelist` of self-contained demuxers, so an HLS or concat playlist disguised as media
  * is refused before it can open anything else (reference §2.1). Never called with a URL.
  */
-import { runMediaProcess } from './media-process.ts';
+import { type MediaRunObserver, runMediaProcess } from './media-process.ts';
 
 export interface VideoStreamInfo {
   codec: string;
@@ -51,6 +51,9 @@ export interface ProbeOptions {
   maxPixels: number;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** For the metrics of media runs (media-process.ts). */
+  purpose?: string;
+  observe?: MediaRunObserver;
 }
 
 /**
@@ -100,6 +103,8 @@ export async function probeMedia(path: string, options: ProbeOptions): Promise<M
     timeoutMs: options.timeoutMs,
     signal: options.signal,
     maxStdoutBytes: 4 * 1024 * 1024,
+    purpose: options.purpose,
+    observe: options.observe,
   });
   return describe(JSON.parse(stdout) as FfprobeJson);
 }

@@ -29,7 +29,23 @@ export interface RunOptions {
   onSpawn?: (pid: number) => void;
   /** Upper bound on collected stdout (ffprobe JSON); more kills the process. */
   maxStdoutBytes?: number;
+  /** What the run is for, e.g. `encode` or `probe-source` (a short fixed word: a metrics label). */
+  purpose?: string;
+  /** Told once per run, when it has ended, how long it took (metrics). */
+  observe?: MediaRunObserver;
 }
+
+/** One ended run of a media tool. */
+export interface MediaRun {
+  /** The binary's file name: `ffmpeg` or `ffprobe` unless configured otherwise. */
+  tool: string;
+  purpose: string;
+  /** Wall-clock seconds from the spawn until the process was gone. */
+  seconds: number;
+  outcome: 'ok' | 'failed' | 'timeout' | 'aborted';
+}
+
+export type MediaRunObserver = (run: MediaRun) => void;
 
 export interface RunResult {
   stdout: string;
@@ -106,6 +122,15 @@ export function runMediaProcess(binary: string, args: readonly string[], options
     ? [setpriv, ['--pdeathsig', 'KILL', '--', executable, ...args]]
     : [executable, [...args]];
 
+  const started = performance.now();
+  const observed = (outcome: MediaRun['outcome']) =>
+    options.observe?.({
+      tool: name(binary),
+      purpose: options.purpose ?? 'other',
+      seconds: (performance.now() - started) / 1000,
+      outcome,
+    });
+
   return new Promise<RunResult>((resolve, reject) => {
     let stdout = '';
     let stdoutBytes = 0;
@@ -166,12 +191,20 @@ export function runMediaProcess(binary: string, args: readonly string[], options
     child.once('close', (code) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      if (aborted) return reject(signal?.reason);
-      if (failure) return reject(Object.assign(failure, { stderrTail }));
+      if (aborted) {
+        observed('aborted');
+        return reject(signal?.reason);
+      }
+      if (failure) {
+        observed(failure.failure === 'timeout' ? 'timeout' : 'failed');
+        return reject(Object.assign(failure, { stderrTail }));
+      }
       if (code !== 0) {
+        observed('failed');
         const reason = code === null ? `killed by ${child.signalCode}` : `exit code ${code}`;
         return reject(new MediaProcessError('exit', `${name(binary)} failed (${reason})`, code, stderrTail));
       }
+      observed('ok');
       resolve({ stdout, stderrTail });
     });
   });

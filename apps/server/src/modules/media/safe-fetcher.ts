@@ -8,6 +8,7 @@
  * timeouts, because idle timeouts alone never stop a slow trickle.
  */
 import { rm } from 'node:fs/promises';
+import type { TaskErrorCode } from '@vidforge/contract';
 import { request } from 'undici';
 import { EngineError, type LocalSource, type SourceKind } from '../../engines/engine.ts';
 import type { SourceFetcher } from '../../ports/source-fetcher.ts';
@@ -15,6 +16,7 @@ import { classifyFetchError, type FetchPhase, sourceTooLarge } from './fetch-err
 import { createGuardedAgent, type LookupAll } from './guarded-agent.ts';
 import { isPublicAddress } from './ip-address.ts';
 import type { MediaConfig } from './media.config.ts';
+import type { MediaRunObserver } from './media-process.ts';
 import { discard, partPathIn, receiveSource } from './source-file.ts';
 import { checkSourceUrl } from './source-url.ts';
 
@@ -24,6 +26,20 @@ export interface SafeFetcherOptions extends MediaConfig {
   lookup?: LookupAll;
   /** The public-address rule; injectable for tests only. */
   isPublic?: (address: string) => boolean;
+  /** Told about every download and its ffprobe run (metrics). */
+  observer?: FetchObserver;
+}
+
+/** One ended download: the body bytes that arrived, and `ok` or the task error code it failed with. */
+export interface SourceFetch {
+  kind: SourceKind;
+  bytes: number;
+  result: 'ok' | 'aborted' | TaskErrorCode;
+}
+
+export interface FetchObserver {
+  fetched(fetch: SourceFetch): void;
+  processRan: MediaRunObserver;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -49,6 +65,8 @@ export function createSafeFetcher(options: SafeFetcherOptions): SourceFetcher {
       });
       const partPath = partPathIn(dir);
       let phase: FetchPhase = 'connect';
+      let bytes = 0;
+      let result: SourceFetch['result'] = 'ok';
       try {
         let target = checkSourceUrl(url, config.fetchAllow, isPublic);
         for (let hop = 0; ; hop++) {
@@ -98,7 +116,13 @@ export function createSafeFetcher(options: SafeFetcherOptions): SourceFetcher {
           };
           return await receiveSource(
             response.body,
-            { dir, partPath, kind, maxBytes, config, signal, throughput },
+            {
+              ...{ dir, partPath, kind, maxBytes, config, signal, throughput },
+              onReceived: (n) => {
+                bytes += n;
+              },
+              observe: options.observer?.processRan,
+            },
             () => {
               phase = 'inspect';
             },
@@ -106,9 +130,19 @@ export function createSafeFetcher(options: SafeFetcherOptions): SourceFetcher {
         }
       } catch (error) {
         await rm(partPath, { force: true });
+        result = 'aborted';
         if (signal.aborted) throw signal.reason;
-        throw classifyFetchError(error, { phase, deadline, timeoutMs: config.fetchTimeoutMs, kind, maxBytes });
+        const failure = classifyFetchError(error, {
+          phase,
+          deadline,
+          timeoutMs: config.fetchTimeoutMs,
+          kind,
+          maxBytes,
+        });
+        result = failure instanceof EngineError ? failure.code : 'INTERNAL_ERROR';
+        throw failure;
       } finally {
+        options.observer?.fetched({ kind, bytes, result });
         await agent.destroy().catch(() => {});
       }
     },

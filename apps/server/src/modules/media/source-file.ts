@@ -11,6 +11,7 @@ import { sourceTooLarge, sourceTooSlow } from './fetch-errors.ts';
 import type { MediaConfig } from './media.config.ts';
 import { inspectMedia } from './media-inspect.ts';
 import type { MediaDescription } from './media-probe.ts';
+import type { MediaRunObserver } from './media-process.ts';
 import { describeKind, type MediaType, SNIFF_BYTES, sniffMediaType } from './media-type.ts';
 
 type Body = AsyncIterable<Uint8Array> & { destroy(): void; on(event: 'error', listener: () => void): unknown };
@@ -25,6 +26,10 @@ export interface ReceiveOptions {
   signal: AbortSignal;
   /** Fail a download whose average rate falls below this once the window has passed (remote sources). */
   throughput?: { minBytesPerSecond: number; windowMs: number };
+  /** Told once how many bytes arrived, whether the download was accepted or not (metrics). */
+  onReceived?: (bytes: number) => void;
+  /** Told about the inspection's ffprobe run (metrics). */
+  observe?: MediaRunObserver;
 }
 
 /** A checked file, with what the inspection's probe found in it. */
@@ -41,13 +46,13 @@ export async function receiveSource(
   onInspect?: () => void,
 ): Promise<ReceivedMedia> {
   const { dir, partPath, kind } = options;
-  const downloaded = await download(body, partPath, kind, options.maxBytes, options.throughput);
+  const downloaded = await download(body, partPath, kind, options);
   onInspect?.();
   const path = join(dir, `source-${randomUUID()}.${downloaded.type.extension}`);
   await rename(partPath, path);
   let description: MediaDescription;
   try {
-    description = await inspectMedia(path, downloaded.type, options.config, options.signal);
+    description = await inspectMedia(path, downloaded.type, options.config, options.signal, options.observe);
   } catch (error) {
     await rm(path, { force: true });
     throw error;
@@ -69,8 +74,7 @@ async function download(
   body: Body,
   path: string,
   kind: SourceKind,
-  maxBytes: number,
-  throughput: ReceiveOptions['throughput'],
+  { maxBytes, throughput, onReceived }: ReceiveOptions,
 ): Promise<{ type: MediaType; size: number }> {
   const file = await open(path, 'wx');
   const started = performance.now();
@@ -97,6 +101,7 @@ async function download(
     discard(body);
     throw error;
   } finally {
+    onReceived?.(size);
     await file.close();
   }
   if (size === 0) throw new EngineError('SOURCE_INVALID', 'the source is empty (0 bytes)', { retryable: false });

@@ -2,11 +2,13 @@
 import type { VideoInfo } from '@vidforge/contract';
 import { EngineError } from '../../engines/engine.ts';
 import { type MediaDescription, probeMedia } from './media-probe.ts';
+import type { MediaRunObserver } from './media-process.ts';
 
 export interface DescribeVideoOptions {
   ffprobePath: string;
   timeoutMs: number;
   signal: AbortSignal;
+  observe?: MediaRunObserver;
 }
 
 /** Fails with OUTPUT_INVALID when the file has no video stream. */
@@ -17,6 +19,8 @@ export async function describeVideo(path: string, options: DescribeVideoOptions)
     maxPixels: 8192 * 8192,
     timeoutMs: options.timeoutMs,
     signal: options.signal,
+    purpose: 'probe-output',
+    observe: options.observe,
   });
   return videoInfoOf(description);
 }

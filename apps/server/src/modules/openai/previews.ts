@@ -73,7 +73,12 @@ export function createPreviews(deps: PreviewsDeps) {
         ...untrustedInputArgs('mov', maxPixelsFor('video', deps.media)),
         ...['-i', input, '-an', ...filterFor(variant, video), output],
       ];
-      await runMediaProcess(deps.ffmpeg.ffmpegPath, args, { timeoutMs: deps.media.ffmpegTimeoutMs, cwd: dir });
+      await runMediaProcess(deps.ffmpeg.ffmpegPath, args, {
+        timeoutMs: deps.media.ffmpegTimeoutMs,
+        cwd: dir,
+        purpose: 'preview',
+        observe: deps.ffmpeg.observe,
+      });
       await deps.blobs.putFile(key, output, RESULT_ASSETS[variant].contentType);
       return { key, contentType: RESULT_ASSETS[variant].contentType };
     } finally {

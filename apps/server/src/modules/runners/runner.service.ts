@@ -26,6 +26,7 @@ import type { AttemptState, Lease, TaskLedger, TaskRecord } from '../../ports/ta
 import type { WorkSignal } from '../../ports/work-signal.ts';
 import { bearerToken, hashAccessKey } from '../auth/secrets.ts';
 import type { MediaConfig } from '../media/media.config.ts';
+import { type AttemptEnd, type TaskEvents, UNOBSERVED_TASKS } from '../metrics/task-events.ts';
 import { outputKeyOf } from '../results/result-key.ts';
 import type { FaultContainment } from '../workers/fault-containment.ts';
 import type { RetryPolicy } from '../workers/retry-policy.ts';
@@ -53,6 +54,8 @@ export interface RunnerServiceDeps {
   pollIntervalMs: number;
   /** Called when a runner call finished a task (success or final failure). */
   onFinished(taskId: string): void;
+  /** Metrics; absent: not observed. */
+  events?: TaskEvents;
   log: {
     info(obj: object, msg: string): void;
     warn(obj: object, msg: string): void;
@@ -63,11 +66,14 @@ export interface RunnerServiceDeps {
 /** last_seen_at is written at most this often per runner. */
 const TOUCH_INTERVAL_MS = 1000;
 
+const ended = (status: 'PENDING' | 'FAIL'): AttemptEnd => (status === 'PENDING' ? 'retry' : 'failed');
+
 const leaseLost = () =>
   new ApiError('LEASE_LOST', 'This lease token is not the current lease of the task: stop working on it');
 
 export function createRunnerService(deps: RunnerServiceDeps) {
   const { ledger, clock, log } = deps;
+  const events = deps.events ?? UNOBSERVED_TASKS;
   /** Aborted when the server stops, so long-polls answer at once instead of holding the shutdown. */
   const life = new AbortController();
 
@@ -98,6 +104,8 @@ export function createRunnerService(deps: RunnerServiceDeps) {
   }
 
   async function toRunnerTask(task: TaskRecord, lease: Lease, signal: AbortSignal): Promise<RunnerTask | null> {
+    const claimedAt = clock.now();
+    events.started(task, claimedAt - task.runAfter);
     let source: RunnerTask['source'];
     // A slow source download must not cost the lease: keep it alive meanwhile.
     const keepAlive = setInterval(() => {
@@ -107,7 +115,10 @@ export function createRunnerService(deps: RunnerServiceDeps) {
       source = await deps.faults.run(task.id, signal, (scoped) => deps.sources.stage(task, lease.attempt, scoped));
     } catch (error) {
       if (signal.aborted) {
-        if (await ledger.release(lease, clock.now())) deps.signal.notify(task.engine);
+        if (await ledger.release(lease, clock.now())) {
+          events.attemptEnded(task, 'released', clock.now() - claimedAt);
+          deps.signal.notify(task.engine);
+        }
         return null;
       }
       if (!(error instanceof EngineError)) log.error({ err: error, taskId: task.id }, 'staging the source failed');
@@ -117,6 +128,7 @@ export function createRunnerService(deps: RunnerServiceDeps) {
         task,
         failureOf(error, { code: 'INTERNAL_ERROR', message: 'The source could not be prepared' }),
       );
+      if (status !== null) events.attemptEnded(task, ended(status), clock.now() - claimedAt);
       if (status === 'FAIL') await finished(task.id);
       return null;
     } finally {
@@ -345,7 +357,7 @@ export function createRunnerService(deps: RunnerServiceDeps) {
     },
 
     async complete(runner: RunnerRecord, taskId: string, token: string | undefined): Promise<RunnerSettleResponse> {
-      const { state } = await attemptOf(runner, taskId, token);
+      const { task, state } = await attemptOf(runner, taskId, token);
       const lease = openAttempt(state);
       if (!state.output) throw new ApiError('OUTPUT_MISSING', 'Upload the result before completing the task');
       const now = clock.now();
@@ -355,6 +367,8 @@ export function createRunnerService(deps: RunnerServiceDeps) {
         now,
       );
       if (!done) throw leaseLost();
+      events.finished(task, null);
+      events.attemptEnded(task, 'succeeded', now - state.startedAt);
       log.info({ taskId, attempt: lease.attempt, runnerId: runner.id }, 'task succeeded on a runner');
       await finished(taskId);
       return { status: 'SUCCESS' };
@@ -373,6 +387,7 @@ export function createRunnerService(deps: RunnerServiceDeps) {
         retryAfterMs: body.retryAfterMs,
       });
       if (status === null) throw leaseLost();
+      events.attemptEnded(task, ended(status), clock.now() - state.startedAt);
       if (status === 'FAIL') await finished(taskId);
       return { status };
     },
@@ -385,6 +400,7 @@ export function createRunnerService(deps: RunnerServiceDeps) {
     ): Promise<RunnerSettleResponse> {
       const { task, state } = await attemptOf(runner, taskId, token);
       if (!(await ledger.release(openAttempt(state), clock.now()))) throw leaseLost();
+      events.attemptEnded(task, 'released', clock.now() - state.startedAt);
       log.info({ taskId, runnerId: runner.id, reason }, 'a runner gave a task back');
       deps.signal.notify(task.engine);
       return { status: 'PENDING' };

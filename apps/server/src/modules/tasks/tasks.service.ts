@@ -23,6 +23,7 @@ import type { TaskLedger, TaskRecord } from '../../ports/task-ledger.ts';
 import type { WorkSignal } from '../../ports/work-signal.ts';
 import type { Caller } from '../auth/auth.service.ts';
 import { generateId } from '../auth/secrets.ts';
+import { type TaskEvents, UNOBSERVED_TASKS } from '../metrics/task-events.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { TaskView } from './task-view.ts';
 
@@ -38,6 +39,8 @@ export interface TasksServiceDeps {
   maxPendingPerEngine: number;
   /** Tells local workers to stop a task that was just finished from outside (cancel). */
   onFinished(taskId: string): void;
+  /** Metrics; absent: not observed. */
+  events?: TaskEvents;
 }
 
 /** Seconds a refused client is asked to wait: long enough for some of the backlog to clear. */
@@ -57,6 +60,7 @@ function canonicalJson(value: unknown): string {
 
 export function createTasksService(deps: TasksServiceDeps) {
   const { ledger, clock, view } = deps;
+  const events = deps.events ?? UNOBSERVED_TASKS;
 
   async function findOwn(caller: Caller, taskId: string) {
     const task = await ledger.get(taskId);
@@ -109,6 +113,7 @@ export function createTasksService(deps: TasksServiceDeps) {
         deps.maxPendingPerEngine || undefined,
       );
       if (result.kind === 'queue-full') {
+        events.refused({ type, engine }, 'QUEUE_FULL');
         // Refused now rather than accepted and left to end as TIMEOUT at its deadline.
         throw new ApiError(
           'QUEUE_FULL',
@@ -122,7 +127,10 @@ export function createTasksService(deps: TasksServiceDeps) {
           'This Idempotency-Key was already used with a different request body',
         );
       }
-      if (result.kind === 'created') deps.signal.notify(engine);
+      if (result.kind === 'created') {
+        deps.signal.notify(engine);
+        events.accepted({ type, engine });
+      }
       return result.task.id;
     },
 
@@ -135,6 +143,7 @@ export function createTasksService(deps: TasksServiceDeps) {
       const now = clock.now();
       const cancelled = await ledger.terminate(task.id, { code: 'CANCELLED', message: 'Cancelled by the client' }, now);
       if (cancelled) {
+        events.finished(cancelled, 'CANCELLED');
         deps.onFinished(task.id);
         return view(cancelled, now);
       }

@@ -7,6 +7,7 @@ import { EngineError } from '../../engines/engine.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { Lease, TaskLedger } from '../../ports/task-ledger.ts';
 import type { WorkSignal } from '../../ports/work-signal.ts';
+import type { TaskEvents, TaskLabels } from '../metrics/task-events.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 
 export interface SettleDeps {
@@ -15,6 +16,8 @@ export interface SettleDeps {
   retry: RetryPolicy;
   clock: Clock;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** Metrics; absent: not observed. */
+  events?: TaskEvents;
 }
 
 export interface Failure {
@@ -40,7 +43,7 @@ export function failureOf(error: unknown, fallback: TaskError): Failure {
 export async function settleFailure(
   deps: SettleDeps,
   lease: Lease,
-  task: { maxAttempts: number; engine: string },
+  task: { maxAttempts: number } & TaskLabels,
   failure: Failure,
   /** More for the log line, e.g. how long the attempt ran. */
   logFields: object = {},
@@ -53,10 +56,12 @@ export async function settleFailure(
     if (!(await ledger.retry(lease, failure.error, now + decision.delayMs, now))) return null;
     const { code, message } = failure.error;
     log.warn({ taskId, attempt, code, message, delayMs: decision.delayMs, ...logFields }, 'task will be retried');
+    deps.events?.retried(task, code);
     deps.signal.notify(task.engine);
     return 'PENDING';
   }
   if (!(await ledger.fail(lease, failure.error, now))) return null;
+  deps.events?.finished(task, failure.error.code);
   log.info({ taskId, attempt, code: failure.error.code, message: failure.error.message, ...logFields }, 'task failed');
   return 'FAIL';
 }

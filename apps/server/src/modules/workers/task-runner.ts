@@ -13,6 +13,7 @@ import type { Clock } from '../../ports/clock.ts';
 import type { SourceFetcher } from '../../ports/source-fetcher.ts';
 import type { Lease, TaskLedger, TaskRecord } from '../../ports/task-ledger.ts';
 import type { WorkSignal } from '../../ports/work-signal.ts';
+import { type AttemptEnd, type TaskEvents, UNOBSERVED_TASKS } from '../metrics/task-events.ts';
 import { outputKeyOf } from '../results/result-key.ts';
 import type { FaultContainment } from './fault-containment.ts';
 import type { RetryPolicy } from './retry-policy.ts';
@@ -33,6 +34,8 @@ export interface TaskRunnerDeps {
   leaseMs: number;
   progressIntervalMs: number;
   retentionMs: number;
+  /** Metrics; absent: not observed. */
+  events?: TaskEvents;
   log: {
     info(obj: object, msg: string): void;
     warn(obj: object, msg: string): void;
@@ -45,16 +48,23 @@ export type StopReason = 'shutdown' | 'finished-elsewhere' | 'lease-lost';
 
 export function createTaskRunner(deps: TaskRunnerDeps) {
   const { ledger, clock, log } = deps;
+  const events = deps.events ?? UNOBSERVED_TASKS;
 
-  async function settleEngineFailure(task: TaskRecord, lease: Lease, error: unknown, startedAt: number): Promise<void> {
+  async function settleEngineFailure(
+    task: TaskRecord,
+    lease: Lease,
+    error: unknown,
+    startedAt: number,
+  ): Promise<AttemptEnd> {
     if (!(error instanceof EngineError)) log.error({ err: error, taskId: task.id }, 'engine crashed');
-    await settleFailure(
+    const status = await settleFailure(
       deps,
       lease,
       task,
       failureOf(error, { code: 'ENGINE_FAILED', message: 'The engine failed unexpectedly while making the video' }),
       { durationMs: clock.now() - startedAt },
     );
+    return status === 'PENDING' ? 'retry' : status === 'FAIL' ? 'failed' : 'stopped';
   }
 
   return async function run(lease: Lease, external: AbortSignal): Promise<void> {
@@ -94,6 +104,9 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
 
     const workDir = join(deps.workRoot, `${task.id}-${lease.attempt}`);
     const startedAt = clock.now();
+    events.started(task, startedAt - task.runAfter);
+    // What the metrics record of how this attempt ended; 'stopped' unless a branch below says otherwise.
+    let outcome: AttemptEnd = 'stopped';
     log.info({ taskId: task.id, type: task.type, engine: task.engine, attempt: lease.attempt }, 'task started');
     try {
       if (!engine) throw new EngineError('ENGINE_UNAVAILABLE', `No engine "${task.engine}" on this server`);
@@ -136,23 +149,28 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         { outputKey, video: output.video, retainUntil: now + deps.retentionMs },
         now,
       );
-      if (done) log.info({ taskId: task.id, attempt: lease.attempt, durationMs: now - startedAt }, 'task succeeded');
-      else log.warn({ taskId: task.id }, 'lease lost before commit; result discarded');
+      if (done) {
+        outcome = 'succeeded';
+        events.finished(task, null);
+        log.info({ taskId: task.id, attempt: lease.attempt, durationMs: now - startedAt }, 'task succeeded');
+      } else log.warn({ taskId: task.id }, 'lease lost before commit; result discarded');
     } catch (error) {
       const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : null;
       if (reason === 'shutdown') {
         if (await ledger.release(lease, clock.now())) {
+          outcome = 'released';
           log.info({ taskId: task.id }, 'task released for shutdown');
           deps.signal.notify(task.engine);
         }
       } else if (reason === null) {
-        await settleEngineFailure(task, lease, error, startedAt);
+        outcome = await settleEngineFailure(task, lease, error, startedAt);
       } else {
         // 'finished-elsewhere' and 'lease-lost': whoever ended the lease (a cancel or the deadline
         // on any replica, the reaper) wrote the outcome; this worker only stops.
         log.info({ taskId: task.id, attempt: lease.attempt, reason }, 'task stopped: its lease ended elsewhere');
       }
     } finally {
+      events.attemptEnded(task, outcome, clock.now() - startedAt);
       clearInterval(timer);
       external.removeEventListener('abort', onExternal);
       await rm(workDir, { recursive: true, force: true }).catch(() => {});
