@@ -52,7 +52,7 @@ describe('kill -9 after commit', () => {
         expect(await adapters.ledger.get(`${taskId}-queued`)).toMatchObject({ status: 'PENDING' });
         // The dead worker's lease is found by the reaper once it expires, and can be retried.
         const [expired] = await adapters.ledger.expired(lease.expiresAt + 1, 10);
-        expect(expired).toEqual({ ...lease, maxAttempts: 3, engine: 'preview' });
+        expect(expired).toEqual({ ...lease, maxAttempts: 3, engine: 'preview', type: 'generate' });
         expect(
           await adapters.ledger.retry(
             expired!,

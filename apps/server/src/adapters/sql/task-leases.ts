@@ -23,7 +23,7 @@ import { applyTransition } from './apply-transition.ts';
 import type { SqlSchema, TaskAttemptsTable } from './schema.ts';
 import { type SqlHandle, serializeOn } from './sql-handle.ts';
 
-type LeaseWrites = Pick<
+export type LeaseWrites = Pick<
   TaskLedger,
   | 'claim'
   | 'heartbeat'
@@ -203,15 +203,7 @@ export function createSqlLeaseWrites(handle: SqlHandle): LeaseWrites {
       const rows = await db
         .selectFrom('task_attempts as a')
         .innerJoin('tasks as t', 't.id', 'a.task_id')
-        .select([
-          'a.task_id',
-          'a.lease_token',
-          'a.attempt',
-          'a.worker_id',
-          'a.lease_expires_at',
-          'a.stage',
-          't.progress',
-        ])
+        .select([...ATTEMPT_LEASE_COLUMNS, 'a.stage', 't.progress'])
         .where('a.worker_id', 'in', workerIds)
         .where('a.ended_at', 'is', null)
         .orderBy('a.started_at')
@@ -245,16 +237,7 @@ export function createSqlLeaseWrites(handle: SqlHandle): LeaseWrites {
       const rows = await db
         .selectFrom('task_attempts as a')
         .innerJoin('tasks as t', 't.id', 'a.task_id')
-        .select([
-          'a.task_id',
-          'a.lease_token',
-          'a.attempt',
-          'a.worker_id',
-          'a.lease_expires_at',
-          't.max_attempts',
-          't.engine',
-          't.type',
-        ])
+        .select([...ATTEMPT_LEASE_COLUMNS, 't.max_attempts', 't.engine', 't.type'])
         .where('a.ended_at', 'is', null)
         .where('a.lease_expires_at', '<', now)
         .where('t.status', '=', 'IN_PROGRESS')
@@ -270,6 +253,9 @@ export function createSqlLeaseWrites(handle: SqlHandle): LeaseWrites {
     },
   };
 }
+
+/** What a Lease is made of, as selected from `task_attempts as a`. */
+const ATTEMPT_LEASE_COLUMNS = ['a.task_id', 'a.lease_token', 'a.attempt', 'a.worker_id', 'a.lease_expires_at'] as const;
 
 type LeaseColumns = Pick<TaskAttemptsTable, 'task_id' | 'lease_token' | 'attempt' | 'worker_id' | 'lease_expires_at'>;
 

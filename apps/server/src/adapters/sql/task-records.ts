@@ -17,6 +17,7 @@ import { arg, prepare } from './prepared.ts';
 import { rowFromNewTask, taskFromRow } from './rows.ts';
 import type { TasksTable } from './schema.ts';
 import { type SqlHandle, serializeOn } from './sql-handle.ts';
+import type { LeaseWrites } from './task-leases.ts';
 
 /** Every column, so the insert below has one fixed shape (checked against the table's type). */
 const TASK_COLUMNS = Object.keys({
@@ -44,21 +45,8 @@ const TASK_COLUMNS = Object.keys({
   result_deleted_at: 1,
 } satisfies Record<keyof TasksTable, 1>) as (keyof TasksTable)[];
 
-type TaskRecords = Omit<
-  TaskLedger,
-  | 'claim'
-  | 'heartbeat'
-  | 'stageOutput'
-  | 'attempt'
-  | 'openLeases'
-  | 'commit'
-  | 'retry'
-  | 'fail'
-  | 'release'
-  | 'nextRunAt'
-  | 'expired'
-  | 'queueStats'
->;
+/** The ledger but for the worker side (task-leases.ts) and the queue statistics (queue-stats.ts). */
+type TaskRecords = Omit<TaskLedger, keyof LeaseWrites | 'queueStats'>;
 
 export function createSqlTaskRecords(handle: SqlHandle): TaskRecords {
   const { db } = handle;

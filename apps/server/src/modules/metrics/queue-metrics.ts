@@ -69,75 +69,61 @@ export function registerQueueMetrics(registry: Registry, deps: QueueMetricsDeps)
   }
 
   const registers = [registry];
-  new Gauge({
-    name: 'vidforge_queue_pending_tasks',
-    help: 'PENDING tasks per engine (retries waiting out their backoff included); shared by all replicas',
-    labelNames: ['engine'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      const s = await snapshot();
-      if (!s) return;
-      for (const engine of engines) this.set({ engine }, find(s, engine)?.pending ?? 0);
+  /** A gauge per engine; absent from a scrape whose read failed. */
+  const perEngine = (name: string, help: string, valueOf: (s: Snapshot, engine: string) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['engine'] as const,
+      registers,
+      async collect() {
+        this.reset();
+        const s = await snapshot();
+        if (s) for (const engine of engines) this.set({ engine }, valueOf(s, engine));
+      },
+    });
+  /** One number for the whole fleet; absent from a scrape whose read failed. */
+  const single = (name: string, help: string, valueOf: (s: Snapshot) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        this.reset();
+        const s = await snapshot();
+        if (s) this.set(valueOf(s));
+      },
+    });
+
+  perEngine(
+    'vidforge_queue_pending_tasks',
+    'PENDING tasks per engine (retries waiting out their backoff included); shared by all replicas',
+    (s, engine) => find(s, engine)?.pending ?? 0,
+  );
+  perEngine(
+    'vidforge_queue_oldest_pending_age_seconds',
+    'How long the longest-waiting runnable PENDING task of each engine has been runnable; 0 when none',
+    (s, engine) => {
+      const oldest = find(s, engine)?.oldestRunAfter ?? null;
+      return oldest === null ? 0 : Math.max(0, s.now - oldest) / 1000;
     },
-  });
-  new Gauge({
-    name: 'vidforge_queue_oldest_pending_age_seconds',
-    help: 'How long the longest-waiting runnable PENDING task of each engine has been runnable; 0 when none',
-    labelNames: ['engine'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      const s = await snapshot();
-      if (!s) return;
-      for (const engine of engines) {
-        const oldest = find(s, engine)?.oldestRunAfter ?? null;
-        this.set({ engine }, oldest === null ? 0 : Math.max(0, s.now - oldest) / 1000);
-      }
-    },
-  });
-  new Gauge({
-    name: 'vidforge_queue_in_progress_tasks',
-    help: 'IN_PROGRESS tasks per engine (claimed by a worker or runner); shared by all replicas',
-    labelNames: ['engine'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      const s = await snapshot();
-      if (!s) return;
-      for (const engine of engines) this.set({ engine }, find(s, engine)?.inProgress ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'vidforge_queue_stats_truncated',
-    help: '1 when the queue read stopped at its row limit, so the queue gauges are lower bounds',
-    registers,
-    async collect() {
-      this.reset();
-      const s = await snapshot();
-      if (s) this.set(s.stats.truncated ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: 'vidforge_runners_connected',
-    help: 'Remote runners (not revoked) that called the server recently',
-    registers,
-    async collect() {
-      this.reset();
-      const s = await snapshot();
-      if (s) this.set(s.runnersConnected);
-    },
-  });
-  new Gauge({
-    name: 'vidforge_runners_busy',
-    help: 'Remote runners holding at least one open lease',
-    registers,
-    async collect() {
-      this.reset();
-      const s = await snapshot();
-      if (s) this.set(s.runnersBusy);
-    },
-  });
+  );
+  perEngine(
+    'vidforge_queue_in_progress_tasks',
+    'IN_PROGRESS tasks per engine (claimed by a worker or runner); shared by all replicas',
+    (s, engine) => find(s, engine)?.inProgress ?? 0,
+  );
+  single(
+    'vidforge_queue_stats_truncated',
+    '1 when the queue read stopped at its row limit, so the queue gauges are lower bounds',
+    (s) => (s.stats.truncated ? 1 : 0),
+  );
+  single(
+    'vidforge_runners_connected',
+    'Remote runners (not revoked) that called the server recently',
+    (s) => s.runnersConnected,
+  );
+  single('vidforge_runners_busy', 'Remote runners holding at least one open lease', (s) => s.runnersBusy);
 }
 
 const find = (s: Snapshot, engine: string) => s.stats.engines.find((e) => e.engine === engine);
