@@ -9,6 +9,7 @@ import type { Task } from '@vidforge/sdk';
 import {
   addRunner,
   addRunnerEndpoint,
+  s3Env,
   startTestS3,
   startTestServer,
   type TestS3,
@@ -27,12 +28,7 @@ beforeAll(async () => {
   bucket = await s3.createBucket();
   server = await startTestServer({
     env: {
-      VIDFORGE_S3_BUCKET: bucket,
-      VIDFORGE_S3_ENDPOINT: s3.endpoint,
-      VIDFORGE_S3_REGION: s3.region,
-      VIDFORGE_S3_FORCE_PATH_STYLE: 'true',
-      VIDFORGE_S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      VIDFORGE_S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+      ...s3Env(s3, bucket),
       VIDFORGE_LEASE_MS: '30000',
     },
   });

@@ -8,7 +8,7 @@ import { createS3BlobStore, PRESIGN_MAX_SECONDS } from '../../src/adapters/blob-
 import { createS3Client } from '../../src/adapters/blob-s3/s3-client.ts';
 import { systemClock } from '../../src/ports/clock.ts';
 import { blobStoreSuite } from '../conformance/blob-store.suite.ts';
-import { s3UrlExpiry, startTestS3, type TestS3 } from '../support/s3-server.ts';
+import { openTestS3BlobStore, s3UrlExpiry, startTestS3, type TestS3 } from '../support/s3-server.ts';
 
 let s3: TestS3;
 beforeAll(async () => {
@@ -19,17 +19,7 @@ afterAll(() => s3?.stop());
 blobStoreSuite(
   's3',
   async () => {
-    const options = {
-      bucket: await s3.createBucket(),
-      endpoint: s3.endpoint,
-      region: s3.region,
-      forcePathStyle: true,
-      credentials: s3.credentials,
-      partSizeBytes: 5 * 1024 * 1024,
-      clock: systemClock,
-      listPageSize: 2,
-    };
-    const store = createS3BlobStore(createS3Client(options), options);
+    const store = openTestS3BlobStore(s3, await s3.createBucket(), { listPageSize: 2 });
     return { blobs: store, cleanup: async () => store.close() };
   },
   {

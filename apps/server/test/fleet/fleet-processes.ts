@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { type ChildServer, spawnServer } from '../process/child-server.ts';
 import { adminQuery, TEST_DATABASE_URL } from '../support/postgres.ts';
-import type { TestS3 } from '../support/s3-server.ts';
+import { s3Env, type TestS3 } from '../support/s3-server.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const BIN = fileURLToPath(new URL('../../../cli/bin/vidforge.js', import.meta.url));
@@ -37,12 +37,7 @@ export function createFleet(options: FleetOptions) {
   const shared: Record<string, string> = {
     VIDFORGE_DATABASE_URL: options.databaseUrl,
     VIDFORGE_DATABASE_POOL_SIZE: '4',
-    VIDFORGE_S3_BUCKET: options.bucket,
-    VIDFORGE_S3_ENDPOINT: options.s3.endpoint,
-    VIDFORGE_S3_REGION: options.s3.region,
-    VIDFORGE_S3_FORCE_PATH_STYLE: 'true',
-    VIDFORGE_S3_ACCESS_KEY_ID: options.s3.credentials.accessKeyId,
-    VIDFORGE_S3_SECRET_ACCESS_KEY: options.s3.credentials.secretAccessKey,
+    ...s3Env(options.s3, options.bucket),
     VIDFORGE_SIGNING_SECRETS: `fleet:${randomBytes(33).toString('base64url')}`,
     VIDFORGE_ENABLE_TEST_ENGINE: 'true',
     ...options.env,

@@ -23,16 +23,7 @@ import {
   type TestServer,
   tempDir,
 } from '../support/index.ts';
-import { s3UrlExpiry, startTestS3, type TestS3 } from '../support/s3-server.ts';
-
-const s3Env = (s3: TestS3, bucket: string) => ({
-  VIDFORGE_S3_BUCKET: bucket,
-  VIDFORGE_S3_ENDPOINT: s3.endpoint,
-  VIDFORGE_S3_REGION: s3.region,
-  VIDFORGE_S3_FORCE_PATH_STYLE: 'true',
-  VIDFORGE_S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-  VIDFORGE_S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-});
+import { openTestS3BlobStore, s3Env, s3UrlExpiry, startTestS3, type TestS3 } from '../support/s3-server.ts';
 
 let s3: TestS3;
 let downloads: Awaited<ReturnType<typeof tempDir>>;
@@ -88,16 +79,7 @@ describe('results on S3', () => {
     expect(near.expireTime).toBeLessThanOrEqual(clock.now() + 30_000);
     expect(near.expireTime).toBe(s3UrlExpiry(near.mediaUrl));
     clock.advance(31_000);
-    const options = {
-      bucket,
-      endpoint: s3.endpoint,
-      region: s3.region,
-      forcePathStyle: true,
-      credentials: s3.credentials,
-      partSizeBytes: 5 * 1024 * 1024,
-      clock: systemClock,
-    };
-    const blobs = createS3BlobStore(createS3Client(options), options);
+    const blobs = openTestS3BlobStore(s3, bucket);
     try {
       const key = `results/${task.taskId}/1.mp4`;
       const deadline = Date.now() + 10_000;

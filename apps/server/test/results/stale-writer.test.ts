@@ -17,7 +17,7 @@ import { outputKeyOf } from '../../src/modules/results/result-key.ts';
 import type { BlobStore } from '../../src/ports/blob-store.ts';
 import { systemClock } from '../../src/ports/clock.ts';
 import { collect, createTask, ENGINE, T0, VIDEO } from '../conformance/fixtures.ts';
-import { startTestS3, type TestS3 } from '../support/s3-server.ts';
+import { openTestS3BlobStore, startTestS3, type TestS3 } from '../support/s3-server.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 let s3: TestS3;
@@ -36,16 +36,7 @@ const stores: [string, (dir: string) => Promise<BlobStore>][] = [
   [
     's3',
     async () => {
-      const options = {
-        bucket: await s3.createBucket(),
-        endpoint: s3.endpoint,
-        region: s3.region,
-        forcePathStyle: true,
-        credentials: s3.credentials,
-        partSizeBytes: 5 * 1024 * 1024,
-        clock: systemClock,
-      };
-      const store = createS3BlobStore(createS3Client(options), options);
+      const store = openTestS3BlobStore(s3, await s3.createBucket());
       cleanups.push(async () => store.close());
       return store;
     },

@@ -6,12 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3BlobStore, type S3BlobStore } from '../../src/adapters/blob-s3/index.ts';
+import type { S3BlobStore } from '../../src/adapters/blob-s3/index.ts';
 import { createS3Client } from '../../src/adapters/blob-s3/s3-client.ts';
 import { systemClock } from '../../src/ports/clock.ts';
 import { type Fixtures, makeFixtures } from '../media/fixtures.ts';
 import { addRunner, addRunnerEndpoint, runnerCall, startTestServer, type TestServer } from '../support/index.ts';
-import { s3UrlExpiry, startTestS3, type TestS3 } from '../support/s3-server.ts';
+import { openTestS3BlobStore, s3Env, s3UrlExpiry, startTestS3, type TestS3 } from '../support/s3-server.ts';
 
 const MAX_BYTES = 2 * 1024 * 1024;
 let s3: TestS3;
@@ -24,24 +24,10 @@ let video: Uint8Array;
 beforeAll(async () => {
   [s3, fixtures] = await Promise.all([startTestS3(), makeFixtures()]);
   bucket = await s3.createBucket();
-  const options = {
-    bucket,
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: s3.credentials,
-    partSizeBytes: 5 * 1024 * 1024,
-    clock: systemClock,
-  };
-  blobs = createS3BlobStore(createS3Client(options), options);
+  blobs = openTestS3BlobStore(s3, bucket);
   server = await startTestServer({
     env: {
-      VIDFORGE_S3_BUCKET: bucket,
-      VIDFORGE_S3_ENDPOINT: s3.endpoint,
-      VIDFORGE_S3_REGION: s3.region,
-      VIDFORGE_S3_FORCE_PATH_STYLE: 'true',
-      VIDFORGE_S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      VIDFORGE_S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+      ...s3Env(s3, bucket),
       VIDFORGE_LEASE_MS: '1500',
       VIDFORGE_WORKERS: '0',
       VIDFORGE_MAX_ATTEMPTS: '2',

@@ -14,7 +14,10 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { createS3BlobStore, type S3BlobStore } from '../../src/adapters/blob-s3/index.ts';
+import { createS3Client } from '../../src/adapters/blob-s3/s3-client.ts';
 import { findOnPath } from '../../src/modules/media/media-process.ts';
+import { systemClock } from '../../src/ports/clock.ts';
 
 export interface TestS3 {
   endpoint: string;
@@ -161,4 +164,31 @@ export function s3UrlExpiry(url: string): number {
   if (!date) throw new Error(`not a presigned URL: ${url}`);
   const [, y, mo, d, h, mi, s] = date.map(Number) as [number, number, number, number, number, number, number];
   return Date.UTC(y, mo - 1, d, h, mi, s) + Number(params.get('X-Amz-Expires')) * 1000;
+}
+
+/** The settings of a server (or fleet process) that keeps its results in `bucket`. */
+export function s3Env(s3: TestS3, bucket: string): Record<string, string> {
+  return {
+    VIDFORGE_S3_BUCKET: bucket,
+    VIDFORGE_S3_ENDPOINT: s3.endpoint,
+    VIDFORGE_S3_REGION: s3.region,
+    VIDFORGE_S3_FORCE_PATH_STYLE: 'true',
+    VIDFORGE_S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    VIDFORGE_S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+  };
+}
+
+/** A blob store on `bucket`, the test's own view of what a server stores there (5 MiB parts, S3's least). */
+export function openTestS3BlobStore(s3: TestS3, bucket: string, extra: { listPageSize?: number } = {}): S3BlobStore {
+  const options = {
+    bucket,
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: s3.credentials,
+    partSizeBytes: 5 * 1024 * 1024,
+    clock: systemClock,
+    ...extra,
+  };
+  return createS3BlobStore(createS3Client(options), options);
 }

@@ -70,7 +70,7 @@ export function registerQueueMetrics(registry: Registry, deps: QueueMetricsDeps)
 
   const registers = [registry];
   /** A gauge per engine; absent from a scrape whose read failed. */
-  const perEngine = (name: string, help: string, valueOf: (s: Snapshot, engine: string) => number) =>
+  const perEngine = (name: string, help: string, measure: (s: Snapshot, engine: string) => number) =>
     new Gauge({
       name,
       help,
@@ -79,11 +79,11 @@ export function registerQueueMetrics(registry: Registry, deps: QueueMetricsDeps)
       async collect() {
         this.reset();
         const s = await snapshot();
-        if (s) for (const engine of engines) this.set({ engine }, valueOf(s, engine));
+        if (s) for (const engine of engines) this.set({ engine }, measure(s, engine));
       },
     });
   /** One number for the whole fleet; absent from a scrape whose read failed. */
-  const single = (name: string, help: string, valueOf: (s: Snapshot) => number) =>
+  const single = (name: string, help: string, measure: (s: Snapshot) => number) =>
     new Gauge({
       name,
       help,
@@ -91,7 +91,7 @@ export function registerQueueMetrics(registry: Registry, deps: QueueMetricsDeps)
       async collect() {
         this.reset();
         const s = await snapshot();
-        if (s) this.set(valueOf(s));
+        if (s) this.set(measure(s));
       },
     });
 
