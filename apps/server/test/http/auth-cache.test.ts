@@ -4,13 +4,15 @@
  * second server process on the same database as a replica. Each change must show on every server's
  * very next request: no wait, no retry.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../process/child-server.ts';
 import { startTestServer, type TestServer } from '../support/index.ts';
 
+const execFileAsync = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../../cli/bin/vidforge.js', import.meta.url));
 const CREATE_KEY = fileURLToPath(new URL('./create-key.child.ts', import.meta.url));
 
@@ -21,9 +23,14 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-function vidforge(...args: string[]): any {
+/**
+ * A `vidforge` admin command in another process. Asynchronous on purpose: the server under test runs
+ * in this process, and a synchronous child would freeze its event loop (and its keep-alive timers)
+ * for the whole command.
+ */
+async function vidforge(...args: string[]): Promise<any> {
   const env = { ...process.env, VIDFORGE_DATA_DIR: server.dataDir, VIDFORGE_ENABLE_TEST_ENGINE: 'true' };
-  return JSON.parse(execFileSync(process.execPath, [BIN, ...args, '--json'], { env }).toString());
+  return JSON.parse((await execFileAsync(process.execPath, [BIN, ...args, '--json'], { env })).stdout);
 }
 
 /** Lists the tasks of `endpointPath` with `key`: a request that must authorise and touches nothing else. */
@@ -36,25 +43,25 @@ async function statusOf(key: string, endpointPath = server.endpointPath): Promis
 
 describe('the auth cache and changes made by other processes', () => {
   it('a key revoked with `vidforge keys revoke` fails on the very next request', async () => {
-    const { id, key } = vidforge('keys', 'create', '--endpoint', server.endpointPath);
+    const { id, key } = await vidforge('keys', 'create', '--endpoint', server.endpointPath);
     for (let i = 0; i < 3; i++) expect(await statusOf(key)).toBe(200);
-    vidforge('keys', 'revoke', id);
+    await vidforge('keys', 'revoke', id);
     expect(await statusOf(key)).toBe(401);
     expect(await statusOf(server.key)).toBe(200);
   });
 
   it('a grant and an endpoint deletion made elsewhere apply to the very next request', async () => {
-    const { id, key } = vidforge('keys', 'create', '--endpoint', server.endpointPath);
+    const { id, key } = await vidforge('keys', 'create', '--endpoint', server.endpointPath);
     const path = `later${randomBytes(6).toString('hex')}`;
     // Unknown first: the server caches "no such endpoint" for this path.
     expect(await statusOf(key, path)).toBe(404);
-    vidforge('endpoints', 'create', '--engine', 'test', '--path', path);
+    await vidforge('endpoints', 'create', '--engine', 'test', '--path', path);
     // Exists now, but not granted to this key.
     expect(await statusOf(key, path)).toBe(404);
-    vidforge('keys', 'grant', id, path);
+    await vidforge('keys', 'grant', id, path);
     expect(await statusOf(key, path)).toBe(200);
     expect(await statusOf(key, path)).toBe(200);
-    vidforge('endpoints', 'delete', path);
+    await vidforge('endpoints', 'delete', path);
     expect(await statusOf(key, path)).toBe(404);
     expect(await statusOf(key)).toBe(200);
   });
@@ -63,14 +70,14 @@ describe('the auth cache and changes made by other processes', () => {
     const key = `vf_${randomBytes(24).toString('base64url')}`;
     expect(await statusOf(key)).toBe(401);
     expect(await statusOf(key)).toBe(401);
-    execFileSync(process.execPath, [CREATE_KEY, server.dataDir, key, server.endpointPath]);
+    await execFileAsync(process.execPath, [CREATE_KEY, server.dataDir, key, server.endpointPath]);
     expect(await statusOf(key)).toBe(200);
   });
 
   it('two server processes on one database: a revocation reaches both on their next request', async () => {
     const replica = await spawnServer({ VIDFORGE_DATA_DIR: server.dataDir, VIDFORGE_WORKERS: '0' });
     try {
-      const { id, key } = vidforge('keys', 'create', '--endpoint', server.endpointPath);
+      const { id, key } = await vidforge('keys', 'create', '--endpoint', server.endpointPath);
       const onReplica = async () =>
         (
           await fetch(`${replica.url}/v1/ai/${server.endpointPath}/video/tasks`, {
@@ -81,7 +88,7 @@ describe('the auth cache and changes made by other processes', () => {
         expect(await statusOf(key)).toBe(200);
         expect(await onReplica()).toBe(200);
       }
-      vidforge('keys', 'revoke', id);
+      await vidforge('keys', 'revoke', id);
       expect(await onReplica()).toBe(401);
       expect(await statusOf(key)).toBe(401);
     } finally {

@@ -311,11 +311,16 @@ describe('fail and abort', () => {
 describe('uploads are untrusted', () => {
   let token: string;
   let task: { taskId: string; leaseToken: string };
+  let keepAlive: NodeJS.Timeout;
   beforeAll(async () => {
     ({ token } = await addRunner(server));
     task = await claimTask(token, await submit());
+    // The tests below share one lease (1.5 s): heartbeat as a runner does, so a slow probe on a
+    // busy machine does not cost it.
+    keepAlive = setInterval(() => void taskCall(token, task, 'heartbeat', { progress: 0.1 }).catch(() => {}), 300);
   });
   afterAll(async () => {
+    clearInterval(keepAlive);
     await taskCall(token, task, 'abort');
     await api('DELETE', `/video/tasks/${task.taskId}`);
   });
