@@ -61,7 +61,12 @@ describe('uploadFile', () => {
 
   it('fails on a path it cannot read before sending anything', async () => {
     let requests = 0;
-    const client = env.client({ fetch: (input, init) => (requests++, fetch(input, init)) });
+    const client = env.client({
+      fetch: (input, init) => {
+        requests++;
+        return fetch(input, init);
+      },
+    });
     await expect(client.uploadFile(join(fixtures.dir, 'missing.png'))).rejects.toMatchObject({ code: 'ENOENT' });
     const folder = join(fixtures.dir, 'a-folder');
     await mkdir(folder);
@@ -87,7 +92,7 @@ describe('uploadFile', () => {
     const sizes: number[] = [];
     const client = env.client({
       fetch: async (input, init) => {
-        sizes.push((init?.body as Blob).size);
+        sizes.push((init?.body as Blob | undefined)?.size ?? 0);
         if (sizes.length === 1) throw new TypeError('fetch failed');
         return fetch(input, init);
       },
