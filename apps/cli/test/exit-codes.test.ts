@@ -53,7 +53,7 @@ describe.concurrent('exit codes', () => {
       [['generate', 'x', '--duration', '3'], /--duration: must be one of 2, 4, 8/],
       [['generate', 'x', '--seed', '-2'], /--seed: /],
       [['generate', 'x', '--bogus'], /Unknown option '--bogus'/],
-      [['upscale', 'not a url'], /source video URL: must be an absolute http or https URL/],
+      [['upscale', 'not a url'], /the source video: no such file: not a url/],
       [['list', '--status', 'DONE'], /--status: must be one of/],
       [['wait', 'someTaskId000000000', '--timeout', 'soon'], /--timeout: expected a number of seconds/],
       [['status'], /needs a task id/],

@@ -66,8 +66,8 @@ describe('upscale and extend flags', () => {
   });
 
   it('rejects bad values by flag', () => {
-    expect(usage(() => upscaleBody('e.com/v.mp4'))).toContain('the source video URL: ');
-    expect(usage(() => upscaleBody(undefined))).toContain('needs the source video URL');
+    expect(usage(() => upscaleBody('e.com/v.mp4'))).toContain('the source video: ');
+    expect(usage(() => upscaleBody(undefined))).toContain('needs the source video');
     expect(usage(() => extendBody('https://e.com/v.mp4', { seconds: '8' }))).toContain(
       '--seconds: must be one of 2, 4',
     );

@@ -78,3 +78,16 @@ export function clockTime(epochMs: number): string {
     ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
     : date.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
 }
+
+/** 1 234 567 → "1.2 MB": file sizes as people read them (decimal units, as file managers show). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}

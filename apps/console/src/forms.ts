@@ -18,6 +18,7 @@ import { choiceField, type Field, rangeField, seedField, textField } from './fie
 import { shortId } from './format.ts';
 import { afterPointerRelease } from './pointer.ts';
 import { urlField } from './source-field.ts';
+import type { Uploader } from './upload-control.ts';
 import { bodyFromPaths, placeDetails, validateRequest, valueAt } from './validate.ts';
 
 export interface ComposeDeps {
@@ -37,7 +38,7 @@ export interface Compose {
 const TITLES: Record<TaskType, string> = { generate: 'Generate', upscale: 'Upscale', extend: 'Extend' };
 const TYPES: readonly TaskType[] = ['generate', 'upscale', 'extend'];
 
-function fieldsOf(type: TaskType): Field[] {
+function fieldsOf(type: TaskType, upload: Uploader): Field[] {
   const prompt = (required: boolean, help: string) =>
     textField({ label: 'Prompt', path: 'prompt', multiline: true, required, maxChars: PROMPT_MAX, help });
   const negative = () =>
@@ -56,7 +57,8 @@ function fieldsOf(type: TaskType): Field[] {
         label: 'Source image URL',
         path: 'config.sourceImage',
         kind: 'image',
-        help: 'A public http(s) URL of a JPEG, PNG or WebP: the first frame.',
+        help: 'The first frame: a JPEG, PNG or WebP file, or its public http(s) URL.',
+        upload,
       }),
       choiceField({
         legend: 'Duration',
@@ -83,10 +85,11 @@ function fieldsOf(type: TaskType): Field[] {
     path: 'config.sourceVideo',
     kind: 'video',
     required: true,
+    upload,
     help:
       type === 'upscale'
-        ? 'A public http(s) URL of an MP4, MOV, WebM or MKV video; the result has twice its width and height.'
-        : 'A public http(s) URL of the video to continue.',
+        ? 'An MP4, MOV, WebM or MKV file, or its public http(s) URL; the result has twice its width and height.'
+        : 'The video to continue: a file, or its public http(s) URL.',
   });
   if (type === 'upscale') return [source];
   return [
@@ -122,7 +125,8 @@ interface OperationForm {
 }
 
 function operationForm(type: TaskType, deps: ComposeDeps): OperationForm {
-  const fields = fieldsOf(type);
+  // The session's signal: signing out abandons an upload in flight with the rest.
+  const fields = fieldsOf(type, (file) => deps.client().uploadFile(file, { signal: deps.signal() }));
   const paths = fields.map((f) => f.path);
   const summary = h('div', { class: 'form-summary', role: 'alert', hidden: true });
   const status = h('p', { class: 'form-status', role: 'status' });

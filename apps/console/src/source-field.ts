@@ -1,10 +1,13 @@
 /**
- * A source image or video URL, with a preview in the page as soon as the URL is well-formed: the
- * browser's own view of it, before the server fetches it when the task runs.
+ * A source image or video: a URL, with a preview in the page as soon as it is well-formed (the
+ * browser's own view of it, before the server fetches it when the task runs), or a local file,
+ * picked or dropped, uploaded at once and previewed from the browser's copy (upload-control.ts).
  */
 import { MediaUrl } from '@vidforge/contract';
 import { h, replaceChildren, uid } from './dom.ts';
 import { describe, errorSlot, type Field, type FieldShell, helpText } from './fields.ts';
+import { clockTime, formatBytes } from './format.ts';
+import { type Uploader, uploadControl } from './upload-control.ts';
 
 export interface UrlFieldOptions {
   label: string;
@@ -12,6 +15,8 @@ export interface UrlFieldOptions {
   kind: 'image' | 'video';
   help: string;
   required?: boolean;
+  /** Offers a file picker and a drop zone that upload through this. */
+  upload?: Uploader;
 }
 
 /** A source URL with a preview of the image or video, shown as soon as the URL is well-formed. */
@@ -44,28 +49,11 @@ export function urlField(options: UrlFieldOptions): Field {
   shell.root.append(shell.error, preview);
   describe(control, shell, null);
 
-  let shown = '';
-  const showPreview = () => {
-    const url = control.value.trim();
-    if (url === shown) return;
-    shown = url;
-    if (url === '' || !MediaUrl.safeParse(url).success) {
-      preview.hidden = true;
-      replaceChildren(preview);
-      return;
-    }
-    note.textContent = 'Loading preview…';
+  const show = (src: string, alt: string) => {
     const media =
       options.kind === 'image'
-        ? h('img', { alt: 'Preview of the source image', src: url, referrerpolicy: 'no-referrer' })
-        : h('video', {
-            src: url,
-            muted: true,
-            controls: true,
-            playsinline: true,
-            preload: 'metadata',
-            'aria-label': 'Preview of the source video',
-          });
+        ? h('img', { alt, src, referrerpolicy: 'no-referrer' })
+        : h('video', { src, muted: true, controls: true, playsinline: true, preload: 'metadata', 'aria-label': alt });
     const failed = () => {
       note.textContent = `The browser could not load this ${options.kind}; the server may still be able to fetch it.`;
     };
@@ -82,6 +70,60 @@ export function urlField(options: UrlFieldOptions): Field {
     replaceChildren(preview, media, h('figcaption', null, note));
     preview.hidden = false;
   };
+  const hide = () => {
+    preview.hidden = true;
+    replaceChildren(preview);
+  };
+
+  let shown = '';
+  /** The URL of the uploaded file on show: its preview is the local copy, not the URL. */
+  let uploadedUrl: string | null = null;
+  const showPreview = () => {
+    const url = control.value.trim();
+    if (url === shown) return;
+    shown = url;
+    if (uploadedUrl !== null && url !== uploadedUrl) {
+      uploadedUrl = null;
+      upload?.clear();
+      status.textContent = '';
+    }
+    if (url === '' || !MediaUrl.safeParse(url).success) return hide();
+    note.textContent = 'Loading preview…';
+    show(url, `Preview of the source ${options.kind}`);
+  };
+
+  const upload = options.upload
+    ? uploadControl({
+        kind: options.kind,
+        upload: options.upload,
+        dropZone: shell.root,
+        onStart(file, previewUrl) {
+          describe(control, shell, null);
+          uploadedUrl = null;
+          control.value = '';
+          shown = '';
+          status.textContent = `Uploading ${file.name} (${formatBytes(file.size)})…`;
+          note.textContent = '';
+          show(previewUrl, `Preview of ${file.name}`);
+        },
+        onDone(answer, file) {
+          uploadedUrl = answer.url;
+          shown = answer.url;
+          control.value = answer.url;
+          status.textContent = `Uploaded ${file.name} (${formatBytes(answer.size)}, ${answer.contentType}), kept until ${clockTime(answer.expiresAt)}`;
+          control.dispatchEvent(new Event('input', { bubbles: true }));
+        },
+        onError(message) {
+          status.textContent = '';
+          hide();
+          describe(control, shell, message);
+        },
+      })
+    : null;
+  // The upload's own progress, apart from the preview's note, which describes the picture.
+  const status = h('p', { class: 'upload-status', 'aria-live': 'polite' });
+  if (upload) shell.root.insertBefore(h('div', null, upload.root, status), shell.error);
+
   let timer: ReturnType<typeof setTimeout> | undefined;
   control.addEventListener('input', () => {
     clearTimeout(timer);
@@ -98,6 +140,8 @@ export function urlField(options: UrlFieldOptions): Field {
       control.value = typeof value === 'string' ? value : '';
       showPreview();
     },
+
     setError: (message) => describe(control, shell, message),
+    check: () => (upload?.busy() ? `The ${options.kind} is still uploading; submit again when it is done.` : null),
   };
 }

@@ -28,6 +28,7 @@ import { registerRunnerRoutes } from './modules/runners/runners.routes.ts';
 import type { TaskSources } from './modules/runners/task-sources.ts';
 import { registerTaskRoutes } from './modules/tasks/tasks.routes.ts';
 import type { TasksService } from './modules/tasks/tasks.service.ts';
+import { registerUploadRoutes, type UploadRoutesDeps } from './modules/uploads/uploads.routes.ts';
 import type { FaultContainment } from './modules/workers/fault-containment.ts';
 import { StorageUnavailableError } from './ports/storage-errors.ts';
 
@@ -48,6 +49,8 @@ export interface AppDeps extends MediaRoutesDeps {
   faults?: Pick<FaultContainment, 'runRequest'>;
   /** The OpenAI-compatible /v1/videos and /v1/models (docs/openai-api.md); absent: not served. */
   openai?: Omit<OpenAiRoutesDeps, 'auth'>;
+  /** `POST /v1/ai/{endpointPath}/uploads` (docs/api.md "Uploads"); absent: not served. */
+  uploads?: Omit<UploadRoutesDeps, 'auth'>;
   /** The web console's files, served at `/`; absent: no console. */
   console?: ConsoleBundle;
   /** The request histogram, and `GET /metrics` unless it has a listener of its own; absent: neither. */
@@ -148,6 +151,7 @@ export function buildApp(deps: AppDeps): App {
   app.get('/v1/openapi.json', async (_request, reply) => reply.type('application/json; charset=utf-8').send(openapi));
 
   registerTaskRoutes(app, { auth: deps.auth, tasks: deps.tasksService });
+  if (deps.uploads) registerUploadRoutes(app, { ...deps.uploads, auth: deps.auth });
   registerMediaRoutes(app, deps);
   registerRunnerRoutes(app, { runners: deps.runners, sources: deps.sources });
   if (deps.openai) registerOpenAiRoutes(app, { ...deps.openai, auth: deps.auth });

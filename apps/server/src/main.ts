@@ -25,7 +25,7 @@ import { loadConsoleBundle } from './modules/console/console-bundle.ts';
 import { createReaper } from './modules/maintenance/reaper.ts';
 import { checkFfmpeg, createSafeFetcher, FfmpegCheckError } from './modules/media/index.ts';
 import { buildMetricsApp, createMetrics, registerQueueMetrics } from './modules/metrics/index.ts';
-import { createOpenAiApi, withUploadedSources } from './modules/openai/index.ts';
+import { createOpenAiApi } from './modules/openai/index.ts';
 import { createLocalMediaUrls } from './modules/results/local-media-urls.ts';
 import { withOwnMediaSources } from './modules/results/own-media-source.ts';
 import { loadSigningSecrets } from './modules/results/signing-secrets.ts';
@@ -34,6 +34,7 @@ import { createRunnerService } from './modules/runners/runner.service.ts';
 import { createTaskSources } from './modules/runners/task-sources.ts';
 import { createTaskView } from './modules/tasks/task-view.ts';
 import { createTasksService } from './modules/tasks/tasks.service.ts';
+import { createUploads, withUploadedSources } from './modules/uploads/uploads.ts';
 import { createFaultContainment } from './modules/workers/fault-containment.ts';
 import { createRetryPolicy } from './modules/workers/retry-policy.ts';
 import { createTaskRunner } from './modules/workers/task-runner.ts';
@@ -116,6 +117,7 @@ export async function startServer(
   const workRoot = join(dataDir, 'work');
   const uploads = { blobs, signer, clock, media: config.media, publicUrl: () => publicUrl, workRoot, log };
   const fetcher = withUploadedSources(ownMediaFetcher, { ...uploads, retentionMs: config.retentionMs });
+  const uploadStore = createUploads({ ...uploads, retentionMs: config.retentionMs });
   const faults = createFaultContainment(log);
   const runTask = createTaskRunner({
     ledger,
@@ -237,7 +239,8 @@ export async function startServer(
     console: config.console ? await loadConsoleBundle() : undefined,
     // With a metrics port of its own, /metrics is served there only: off the public API port.
     metrics: { http: metrics.http, route: config.metricsPort === undefined ? scrape : undefined },
-    openai: createOpenAiApi({ ...uploads, tasks: tasksService, ffmpeg, retentionMs: config.retentionMs }),
+    openai: createOpenAiApi({ ...uploads, uploadStore, tasks: tasksService, ffmpeg, retentionMs: config.retentionMs }),
+    uploads: { uploads: uploadStore, media: config.media },
   });
 
   const reaper = createReaper({

@@ -6,6 +6,7 @@ import type {
   Task,
   TaskList,
   TaskType,
+  UploadResponse,
   UpscaleRequestInput,
 } from './contract-types.ts';
 import { newIdempotencyKey } from './idempotency.ts';
@@ -20,6 +21,7 @@ import type {
   WaitOptions,
 } from './options.ts';
 import { Transport } from './transport.ts';
+import { toBlob, UPLOAD_TIMEOUT_MS, type UploadSource } from './upload.ts';
 import { openWaitScope, pollUntilDone, translateWaitError, type WaitProgress, type WaitScope } from './wait.ts';
 
 const DEFAULTS = { timeoutMs: 60_000, maxRetries: 2, retryBaseMs: 500, retryMaxMs: 8_000, maxRetryAfterMs: 60_000 };
@@ -125,6 +127,21 @@ export class Vidforge {
    */
   extend(request: ExtendRequestInput, options: SubmitOptions = {}): Promise<SubmitResponse> {
     return this.#submit('extend', request, options);
+  }
+
+  /**
+   * Uploads a local file (`POST …/uploads`): the answer's `url` is accepted as `config.sourceImage`
+   * (when `kind` is `"image"`) or `config.sourceVideo` (`"video"`) until `expiresAt`. The server
+   * decides the type from the bytes and checks the file as it would a fetched source.
+   * Network errors, 429 and 5xx are retried, sending the bytes again; `timeoutMs` is per attempt
+   * and defaults to 10 minutes.
+   * @param file - a `File` or `Blob` (from an input or a drop), an `ArrayBuffer` or a typed array;
+   *   `@vidforge/sdk/node` also takes a file path.
+   * @throws InvalidRequestError: 400 empty or unreadable, 413 too large, 415 not an image or video.
+   */
+  async uploadFile(file: UploadSource, options: RequestOptions = {}): Promise<UploadResponse> {
+    const call = { timeoutMs: UPLOAD_TIMEOUT_MS, ...options, method: 'POST', path: '/uploads', file: toBlob(file) };
+    return (await this.#transport.json<UploadResponse>(call as Parameters<Transport['json']>[0])).data;
   }
 
   /**

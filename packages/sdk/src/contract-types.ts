@@ -18,6 +18,8 @@ export type {
   TaskList,
   TaskStatus,
   TaskType,
+  UploadKind,
+  UploadResponse,
   UpscaleRequestInput,
   VideoInfo,
 } from '@vidforge/contract';

@@ -28,3 +28,4 @@ export type {
   VidforgeOptions,
   WaitOptions,
 } from './options.ts';
+export type { UploadSource } from './upload.ts';

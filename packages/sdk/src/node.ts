@@ -3,15 +3,16 @@
  * also writes to a file path or a Node stream. Node-only (node:fs, node:stream); the core entry
  * stays free of them so it runs in browsers.
  */
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { constants, createWriteStream, openAsBlob } from 'node:fs';
+import { access, rename, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { Vidforge as CoreVidforge } from './client.ts';
-import type { Task } from './contract-types.ts';
+import type { Task, UploadResponse } from './contract-types.ts';
 import { checkLength, type DownloadResult } from './media.ts';
 import type { RequestOptions } from './options.ts';
+import type { UploadSource } from './upload.ts';
 
 export * from './index.ts';
 
@@ -33,6 +34,23 @@ function isWebWritable(value: unknown): value is WritableStream<Uint8Array> {
 
 /** The {@link CoreVidforge} client plus downloads to files and Node streams. */
 export class Vidforge extends CoreVidforge {
+  /**
+   * {@link CoreVidforge.uploadFile}, plus a file path: the file is read from disk as it is sent
+   * (never whole into memory), and again on a retry.
+   * @throws the file system's error (`code` ENOENT, EACCES, EISDIR ...) when the path cannot be read.
+   */
+  override async uploadFile(file: UploadSource | string, options: RequestOptions = {}): Promise<UploadResponse> {
+    if (typeof file !== 'string') return super.uploadFile(file, options);
+    // Checked first: openAsBlob reports a missing file only as ERR_INVALID_ARG_VALUE, takes a
+    // directory for a 4 KiB file, and reads lazily, so an unreadable file would fail mid-request.
+    const info = await stat(file);
+    if (!info.isFile()) {
+      throw Object.assign(new Error(`EISDIR: not a regular file, read '${file}'`), { code: 'EISDIR', path: file });
+    }
+    await access(file, constants.R_OK);
+    return super.uploadFile(await openAsBlob(file), options);
+  }
+
   /**
    * Streams a finished task's video to a file, a Node writable (e.g. `process.stdout`) or a web
    * `WritableStream`, never holding the whole file in memory. An expired media URL is refreshed

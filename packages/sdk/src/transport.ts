@@ -31,6 +31,8 @@ export interface Call {
   url?: string;
   query?: Record<string, string | undefined>;
   body?: unknown;
+  /** Raw bytes instead of a JSON body (uploads). A Blob, so each retry can send it again. */
+  file?: Blob;
   idempotencyKey?: string;
   signal?: AbortSignal;
   timeoutMs?: number;
@@ -96,6 +98,8 @@ export class Transport {
       headers.accept = 'application/json';
     }
     if (call.body !== undefined) headers['content-type'] = 'application/json';
+    // The server decides the type from the bytes; the header only says they are not JSON.
+    if (call.file !== undefined) headers['content-type'] = call.file.type || 'application/octet-stream';
     if (call.idempotencyKey !== undefined) headers['idempotency-key'] = call.idempotencyKey;
     return headers;
   }
@@ -105,7 +109,7 @@ export class Transport {
     const maxRetries = call.maxRetries ?? settings.maxRetries;
     const timeoutMs = call.timeoutMs ?? settings.timeoutMs;
     const url = this.#url(call);
-    const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+    const body = call.file ?? (call.body === undefined ? undefined : JSON.stringify(call.body));
     for (let attempt = 0; ; attempt++) {
       const timer = linkSignals([], timeoutMs);
       const link = linkSignals([call.signal, timer.signal]);

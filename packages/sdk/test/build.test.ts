@@ -78,7 +78,8 @@ export const parity: [
   Same<Sdk.ErrorBody, Contract.ErrorBody>,
   Same<Sdk.TaskErrorCode, Contract.TaskErrorCode>,
   Same<Sdk.ApiErrorCode, Contract.ApiErrorCode>,
-] = [true, true, true, true, true, true, true, true];
+  Same<Sdk.UploadResponse, Contract.UploadResponse>,
+] = [true, true, true, true, true, true, true, true, true];
 `;
 
 describe('SDK build', () => {

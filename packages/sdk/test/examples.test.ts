@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { tempDir } from '@vidforge/server/testing';
+import { ffmpeg, tempDir } from '@vidforge/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SdkServer, startSdkServer } from './support/sdk-server.ts';
 
@@ -26,13 +26,17 @@ afterAll(async () => {
   await dir.remove();
 });
 
-async function runExample(name: string): Promise<{ stdout: string; stderr: string }> {
+/** `endpoint`: the test engine's by default; examples that need real media use the preview engine's. */
+async function runExample(
+  name: string,
+  endpoint = env.server.endpointPath,
+): Promise<{ stdout: string; stderr: string }> {
   return run(process.execPath, [join(EXAMPLES, name)], {
     cwd: dir.path,
     env: {
       ...process.env,
       VIDFORGE_BASE_URL: env.server.basePath,
-      VIDFORGE_ENDPOINT: env.server.endpointPath,
+      VIDFORGE_ENDPOINT: endpoint,
       VIDFORGE_ACCESS_KEY: env.server.key,
     },
     timeout: 20_000,
@@ -65,5 +69,16 @@ describe('SDK examples', () => {
     expect(resume.stdout).toMatch(/^done: http/m);
     expect(errors.stderr).toMatch(/rejected, no task created; fix settings\.duration/);
     expect(list.stdout).toMatch(/\d+ finished videos/);
+  });
+
+  it('the upload example upscales a local file and extends the result', async () => {
+    await ffmpeg(
+      ...['-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=24', '-t', '1'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', join(dir.path, 'clip.mp4')],
+    );
+    const { stdout } = await runExample('upload.ts', env.server.previewEndpointPath);
+    expect(stdout).toMatch(/^uploaded \d+ bytes of video\/mp4, usable until 20/m);
+    expect(stdout).toContain('upscaled to 320x240');
+    expect(stdout).toMatch(/^extended to 3 s: http/m);
   });
 });

@@ -19,7 +19,7 @@ const FLAG_OF: Record<string, string> = {
   prompt: 'the prompt',
   negativePrompt: '--negative',
   'config.sourceImage': '--image',
-  'config.sourceVideo': 'the source video URL',
+  'config.sourceVideo': 'the source video',
   'config.extendDuration': '--seconds',
   'settings.seed': '--seed',
   'settings.duration': '--duration',
@@ -78,7 +78,7 @@ export function generateBody(
 }
 
 export function upscaleBody(sourceVideo: string | undefined): UpscaleRequestInput {
-  if (sourceVideo === undefined) throw usageError('upscale needs the source video URL: vidforge upscale URL');
+  if (sourceVideo === undefined) throw usageError('upscale needs the source video: vidforge upscale URL|FILE');
   return validated(UpscaleRequest, { config: { sourceVideo } });
 }
 
@@ -86,7 +86,7 @@ export function extendBody(
   sourceVideo: string | undefined,
   flags: { prompt?: string; negative?: string; seconds?: string; guidance?: string; seed?: string },
 ): ExtendRequestInput {
-  if (sourceVideo === undefined) throw usageError('extend needs the source video URL: vidforge extend URL');
+  if (sourceVideo === undefined) throw usageError('extend needs the source video: vidforge extend URL|FILE');
   const body = compact({
     prompt: flags.prompt,
     negativePrompt: flags.negative,

@@ -4,17 +4,19 @@ import { usageError } from '../cli-error.ts';
 import { awaitTask } from '../client/await-task.ts';
 import { CONNECTION_FLAGS, CONNECTION_HELP, clientFor, resolveConnection } from '../client/connection.ts';
 import { fail } from '../client/errors.ts';
+import { checkLocalFile, isUrl, type LocalSource, PENDING_UPLOAD, uploadLocal } from '../client/local-source.ts';
 import { type OutputMode, outputMode } from '../client/report.ts';
 import { extendBody, generateBody, upscaleBody } from '../client/request-flags.ts';
 import { printJson } from '../output.ts';
 
-export const SUBMIT_HELP = `vidforge generate "PROMPT" [--negative TEXT] [--image URL] [--seed N] [--duration 2|4|8]
+export const SUBMIT_HELP = `vidforge generate "PROMPT" [--negative TEXT] [--image URL|FILE] [--seed N] [--duration 2|4|8]
                   [--aspect 16:9|9:16|4:3|3:4|1:1] [--wait] [-o FILE] [--timeout SECONDS]
-vidforge upscale SOURCE_VIDEO_URL [--wait] [-o FILE] [--timeout SECONDS]
-vidforge extend SOURCE_VIDEO_URL [--prompt TEXT] [--negative TEXT] [--seconds 2|4] [--guidance 1..20]
+vidforge upscale VIDEO_URL|FILE [--wait] [-o FILE] [--timeout SECONDS]
+vidforge extend VIDEO_URL|FILE [--prompt TEXT] [--negative TEXT] [--seconds 2|4] [--guidance 1..20]
                   [--seed N] [--wait] [-o FILE] [--timeout SECONDS]`;
 
-const SUBMIT_DETAILS = `Prints the task id. --wait follows the task to the end (progress bar on a terminal);
+const SUBMIT_DETAILS = `A source that is not an http(s) URL is a local file: it is uploaded first.
+Prints the task id. --wait follows the task to the end (progress bar on a terminal);
 -o FILE also downloads the video (implies --wait; "-o -" writes it to stdout).
 --idempotency-key KEY makes re-running the same command return the same task.`;
 
@@ -43,16 +45,27 @@ type SubmitValues = {
   [K in keyof typeof SUBMIT_FLAGS]?: (typeof SUBMIT_FLAGS)[K]['type'] extends 'boolean' ? boolean : string;
 };
 
+/** The source as given when it is a URL (or absent); a checked local file otherwise. */
+async function localSource(value: string | undefined, kind: 'image' | 'video', label: string) {
+  return value === undefined || isUrl(value) ? undefined : checkLocalFile(value, kind, label);
+}
+
 async function submitAndMaybeWait(
   values: SubmitValues,
-  send: (client: ReturnType<typeof clientFor>, idempotencyKey: string | undefined) => Promise<{ taskId: string }>,
+  local: LocalSource | undefined,
+  send: (
+    client: ReturnType<typeof clientFor>,
+    idempotencyKey: string | undefined,
+    uploaded: string,
+  ) => Promise<{ taskId: string }>,
 ): Promise<void> {
   const mode: OutputMode = outputMode(values.json);
   const timeoutMs = timeoutOf(values.timeout);
   const client = clientFor(await resolveConnection(values));
+  const uploaded = local ? await uploadLocal(client, local, mode) : PENDING_UPLOAD;
   let taskId: string;
   try {
-    ({ taskId } = await send(client, values['idempotency-key']));
+    ({ taskId } = await send(client, values['idempotency-key'], uploaded));
   } catch (error) {
     fail(mode, error);
   }
@@ -79,15 +92,21 @@ export async function generate(argv: string[]): Promise<void> {
     1,
   );
   if (helpRequested(values.help)) return;
-  const body = generateBody(positionals[0], values);
-  await submitAndMaybeWait(values, (client, idempotencyKey) => client.generate(body, { idempotencyKey }));
+  const local = await localSource(values.image, 'image', '--image');
+  const body = generateBody(positionals[0], { ...values, image: local ? PENDING_UPLOAD : values.image });
+  await submitAndMaybeWait(values, local, (client, idempotencyKey, uploaded) =>
+    client.generate(local ? { ...body, config: { ...body.config, sourceImage: uploaded } } : body, { idempotencyKey }),
+  );
 }
 
 export async function upscale(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, SUBMIT_FLAGS, 1);
   if (helpRequested(values.help)) return;
-  const body = upscaleBody(positionals[0]);
-  await submitAndMaybeWait(values, (client, idempotencyKey) => client.upscale(body, { idempotencyKey }));
+  const local = await localSource(positionals[0], 'video', 'the source video');
+  const body = upscaleBody(local ? PENDING_UPLOAD : positionals[0]);
+  await submitAndMaybeWait(values, local, (client, idempotencyKey, uploaded) =>
+    client.upscale(local ? { config: { sourceVideo: uploaded } } : body, { idempotencyKey }),
+  );
 }
 
 export async function extend(argv: string[]): Promise<void> {
@@ -104,6 +123,9 @@ export async function extend(argv: string[]): Promise<void> {
     1,
   );
   if (helpRequested(values.help)) return;
-  const body = extendBody(positionals[0], values);
-  await submitAndMaybeWait(values, (client, idempotencyKey) => client.extend(body, { idempotencyKey }));
+  const local = await localSource(positionals[0], 'video', 'the source video');
+  const body = extendBody(local ? PENDING_UPLOAD : positionals[0], values);
+  await submitAndMaybeWait(values, local, (client, idempotencyKey, uploaded) =>
+    client.extend(local ? { ...body, config: { ...body.config, sourceVideo: uploaded } } : body, { idempotencyKey }),
+  );
 }

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFsBlobStore } from '../../src/adapters/blob-fs/fs-blob-store.ts';
 import { EngineError, type LocalSource } from '../../src/engines/engine.ts';
 import { parseMediaConfig } from '../../src/modules/media/media.config.ts';
-import { createUploads, type UploadsDeps, withUploadedSources } from '../../src/modules/openai/uploads.ts';
 import { createUrlSigner } from '../../src/modules/results/url-signer.ts';
+import { createUploads, type UploadsDeps, withUploadedSources } from '../../src/modules/uploads/uploads.ts';
 import { type Fixtures, makeFixtures } from '../media/fixtures.ts';
 import { shiftableClock, tempDir } from '../support/index.ts';
 

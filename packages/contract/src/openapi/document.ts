@@ -30,6 +30,7 @@ import {
   RunnerUploadResponse,
 } from '../runner.ts';
 import { ListTasksQuery, SubmitResponse, Task, TaskList } from '../task.ts';
+import { UPLOAD_CONTENT_TYPES, UploadResponse } from '../uploads.ts';
 import { openAiPaths } from './openai-paths.ts';
 
 type JsonObject = Record<string, unknown>;
@@ -53,6 +54,7 @@ const RESPONSE_SCHEMAS = [
   SubmitResponse,
   Task,
   TaskList,
+  UploadResponse,
   ErrorBody,
   RunnerClaimResponse,
   RunnerHeartbeatResponse,
@@ -167,6 +169,35 @@ function submit(summary: string, body: string) {
       responses: {
         '200': { description: 'The task was accepted', content: json('SubmitResponse') },
         ...errorResponses(...SUBMIT_ERRORS),
+      },
+    },
+  };
+}
+
+/** Part C: a local file becomes a URL for config.sourceImage / config.sourceVideo. */
+function uploadPath() {
+  const binary = { schema: { type: 'string', format: 'binary' } };
+  return {
+    post: {
+      summary:
+        "Upload one image or video (the raw bytes as the body); the answer's url is accepted as config.sourceImage or config.sourceVideo",
+      description:
+        'The type is decided by the bytes (JPEG, PNG, WebP; MP4, MOV, WebM, Matroska), never by Content-Type. Images are limited by the image size limit, videos by the video limit, and both are probed before the answer. The file is kept for the result retention (7 days by default): expiresAt.',
+      security: [{ bearer: [] }],
+      parameters: [endpointPathParam],
+      requestBody: {
+        required: true,
+        content: Object.fromEntries([...UPLOAD_CONTENT_TYPES, 'application/octet-stream'].map((t) => [t, binary])),
+      },
+      responses: {
+        '200': { description: 'The file was checked and stored', content: json('UploadResponse') },
+        ...errorResponses(
+          ...COMMON_ERRORS,
+          'INVALID_REQUEST',
+          'PAYLOAD_TOO_LARGE',
+          'UNSUPPORTED_MEDIA_TYPE',
+          'REQUEST_TIMEOUT',
+        ),
       },
     },
   };
@@ -343,6 +374,7 @@ export function buildOpenApiDocument(): JsonObject {
           },
         },
       },
+      '/{endpointPath}/uploads': uploadPath(),
       ...runnerPaths(),
       ...openAiPaths(components),
     },

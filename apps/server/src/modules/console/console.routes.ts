@@ -11,14 +11,15 @@ import type { ConsoleBundle, ConsoleFile } from './console-bundle.ts';
 /**
  * The page runs only its own script and style, and talks only to its own origin (the API). Source
  * previews show images and videos from any http(s) URL the user types, and results may be served
- * from another origin (a configured public URL, object storage), hence img-src and media-src.
+ * from another origin (a configured public URL, object storage), hence img-src and media-src;
+ * a local file chosen for upload is previewed from its blob: URL (the upload URL serves nothing).
  */
 export const CONSOLE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' https: http:",
-  "media-src 'self' https: http:",
+  "img-src 'self' https: http: blob:",
+  "media-src 'self' https: http: blob:",
   "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",

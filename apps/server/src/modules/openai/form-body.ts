@@ -9,8 +9,8 @@ import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { EngineError, type SourceKind } from '../../engines/engine.ts';
 import type { MediaConfig } from '../media/media.config.ts';
+import { maxBytesOf, type StoredUpload, type Uploads } from '../uploads/uploads.ts';
 import { invalidParam, OpenAiError } from './openai-errors.ts';
-import { maxBytesOf, type StoredUpload, type Uploads } from './uploads.ts';
 
 const FIELD_NAME = /^([a-z][a-z0-9_]{0,39})(?:\[([a-z][a-z0-9_]{0,39})\])?$/;
 

@@ -5,14 +5,13 @@ import type { FfmpegInfo } from '../media/ffmpeg-check.ts';
 import type { MediaConfig } from '../media/media.config.ts';
 import type { UrlSigner } from '../results/url-signer.ts';
 import type { TasksService } from '../tasks/tasks.service.ts';
+import type { Uploads, UploadsDeps } from '../uploads/uploads.ts';
 import type { OpenAiRoutesDeps } from './openai.routes.ts';
 import { createOpenAiService } from './openai.service.ts';
 import { createPreviews } from './previews.ts';
-import { createUploads, type UploadsDeps } from './uploads.ts';
 import { createVideoOrigins } from './video-origins.ts';
 
 export { type OpenAiRoutesDeps, registerOpenAiRoutes } from './openai.routes.ts';
-export { type UploadsDeps, withUploadedSources } from './uploads.ts';
 
 export interface OpenAiApiDeps extends UploadsDeps {
   blobs: BlobStore;
@@ -21,6 +20,8 @@ export interface OpenAiApiDeps extends UploadsDeps {
   clock: Clock;
   ffmpeg: FfmpegInfo;
   media: MediaConfig;
+  /** Shared with the seed API's upload route: one store, one sweep. */
+  uploadStore: Uploads;
 }
 
 /** Everything the routes need but the auth service (app.ts passes its own). */
@@ -28,7 +29,7 @@ export function createOpenAiApi(deps: OpenAiApiDeps): Omit<OpenAiRoutesDeps, 'au
   const origins = createVideoOrigins({ blobs: deps.blobs, workRoot: deps.workRoot });
   return {
     openai: createOpenAiService({ ...deps, origins }),
-    uploads: createUploads(deps),
+    uploads: deps.uploadStore,
     previews: createPreviews(deps),
     blobs: deps.blobs,
     clock: deps.clock,

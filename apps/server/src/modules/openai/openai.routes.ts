@@ -21,10 +21,10 @@ import { ApiError } from '../../http/api-error.ts';
 import { sendError } from '../../http/error-handler.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { MediaConfig } from '../media/media.config.ts';
+import { maxBytesOf, type Uploads } from '../uploads/uploads.ts';
 import { dataUrlBody, readFormBody } from './form-body.ts';
 import type { KeyAccess, OpenAiService } from './openai.service.ts';
 import { invalidParam, OpenAiError, sendOpenAiError, toOpenAiError } from './openai-errors.ts';
-import { maxBytesOf, type Uploads } from './uploads.ts';
 import { sendVideoContent, type VideoContentDeps } from './video-content.ts';
 
 export interface OpenAiRoutesDeps extends VideoContentDeps {

@@ -1,6 +1,7 @@
 /**
- * Files a client uploads with a request (`input_reference` of a create, `video` of an extension,
- * or a data: URL). They pass the checks of a fetched source before a task exists (size limit of
+ * Files a client uploads: to the seed API's `POST /v1/ai/{endpointPath}/uploads` (uploads.routes.ts),
+ * or with an OpenAI-shaped request (`input_reference` of a create, `video` of an extension, or a
+ * data: URL). They pass the checks of a fetched source before a task exists (size limit of
  * their kind, type from the bytes, header dimensions, a decode probe: media/source-file.ts), then
  * live in the blob store under `uploads/`. The task's request names them by a signed URL of this
  * server, which `withUploadedSources` resolves from the blob store, so in-process workers and
@@ -48,6 +49,12 @@ const signedObject = (file: string) => `${UPLOAD_PREFIX}${file}`;
 export interface StoredUpload {
   /** The URL the task's request names it by. */
   url: string;
+  kind: SourceKind;
+  /** The format its bytes are. */
+  contentType: string;
+  size: number;
+  /** Epoch ms until which it is kept: the sweep deletes it once older than the retention. */
+  expiresAt: number;
   /** What the checks found: size, duration. */
   media: ReceivedMedia['description'];
 }
@@ -94,7 +101,14 @@ export function createUploads(deps: UploadsDeps) {
         // the upload's own lifetime is the retention, not the URL's.
         const exp = now + deps.signer.maxTtlMs;
         const url = `${deps.publicUrl()}${UPLOADS_PATH}/${file}?${deps.signer.sign(signedObject(file), exp)}`;
-        return { url, media: checked.description };
+        return {
+          url,
+          kind,
+          contentType: checked.contentType,
+          size: checked.size,
+          expiresAt: now + deps.retentionMs,
+          media: checked.description,
+        };
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
