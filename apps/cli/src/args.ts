@@ -1,6 +1,7 @@
 /** Flag parsing on node:util parseArgs, strict: unknown flags and missing values are usage errors. */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { usageError } from './cli-error.ts';
+import { closest } from './suggest.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -54,10 +55,21 @@ export function parse<O extends Options>(
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
     parsed.positionals = parsed.positionals.map((p) => (p.startsWith(HELD_MARK) ? held[Number(p.slice(1))]! : p));
   } catch (error) {
-    throw usageError((error as Error).message);
+    throw usageError(unknownFlagMessage(error, options) ?? (error as Error).message);
   }
   if (parsed.positionals.length > maxPositionals) {
     throw usageError(`unexpected argument "${parsed.positionals[maxPositionals]}"`);
   }
   return parsed;
+}
+
+/** Node's text for an unknown flag talks about positionals; say what is wrong, and what was meant. */
+function unknownFlagMessage(error: unknown, options: Options): string | undefined {
+  if ((error as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return undefined;
+  const flag = /'(-[^']*)'/.exec((error as Error).message)?.[1];
+  if (!flag) return undefined;
+  const name = flag.replace(/^--?/, '').split('=')[0]!;
+  const meant = closest(name, Object.keys(options));
+  const hint = meant ? `; did you mean --${meant}?` : '';
+  return `unknown flag ${flag}${hint} (see --help)`;
 }

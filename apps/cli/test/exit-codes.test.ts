@@ -52,7 +52,7 @@ describe.concurrent('exit codes', () => {
     const cases: [string[], RegExp][] = [
       [['generate', 'x', '--duration', '3'], /--duration: must be one of 2, 4, 8/],
       [['generate', 'x', '--seed', '-2'], /--seed: /],
-      [['generate', 'x', '--bogus'], /Unknown option '--bogus'/],
+      [['generate', 'x', '--bogus'], /unknown flag --bogus \(see --help\)/],
       [['upscale', 'not a url'], /the source video: no such file: not a url/],
       [['list', '--status', 'DONE'], /--status: must be one of/],
       [['wait', 'someTaskId000000000', '--timeout', 'soon'], /--timeout: expected a number of seconds/],

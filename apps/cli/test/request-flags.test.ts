@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from '../src/args.ts';
 import { CliError, EXIT } from '../src/cli-error.ts';
 import { extendBody, generateBody, upscaleBody } from '../src/client/request-flags.ts';
+import { closest } from '../src/suggest.ts';
 
 function usage(fn: () => unknown): string {
   try {
@@ -100,7 +101,32 @@ describe('argument parsing', () => {
       expect(parsed.values).toMatchObject({ json: true, output: 'out.mp4' });
     }
     // A mistyped flag is still an error, not a task id.
-    expect(() => parse(['--jsno', 'abc'], options, 1, { dashPositional: id })).toThrow(/Unknown option '--jsno'/);
+    expect(() => parse(['--jsno', 'abc'], options, 1, { dashPositional: id })).toThrow(
+      /unknown flag --jsno; did you mean --json\?/,
+    );
     expect(() => parse(['--output'], options, 1, { dashPositional: id })).toThrow(CliError);
+  });
+});
+
+describe('did you mean', () => {
+  it('suggests the nearest known flag, swaps and typos included, and nothing when none is near', () => {
+    const known = ['json', 'output', 'seed', 'negative-prompt', 'aspect-ratio', 'wait'];
+    expect(closest('jsno', known)).toBe('json');
+    expect(closest('seeed', known)).toBe('seed');
+    expect(closest('ouptut', known)).toBe('output');
+    expect(closest('aspect_ratio', known)).toBe('aspect-ratio');
+    expect(closest('negativeprompt', known)).toBe('negative-prompt');
+    expect(closest('JSON', known)).toBe('json');
+    expect(closest('bogus', known)).toBeUndefined();
+    expect(closest('x', known)).toBeUndefined();
+    expect(closest('', known)).toBeUndefined();
+  });
+
+  it('says which flag is unknown, without talking about positionals', () => {
+    const flags = { seed: { type: 'string' }, json: { type: 'boolean' } } as const;
+    expect(() => parse(['--seeed', '4'], flags, 1)).toThrow(
+      /^unknown flag --seeed; did you mean --seed\? \(see --help\)$/,
+    );
+    expect(() => parse(['--wat'], flags, 1)).toThrow(/^unknown flag --wat \(see --help\)$/);
   });
 });

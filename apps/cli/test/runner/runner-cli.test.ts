@@ -126,7 +126,7 @@ describe('vidforge runner, failing to start', () => {
       [['--server', 'http://127.0.0.1:9', '--engines', 'a,,b'], /--engines: give a comma-separated list/],
       [['--server', 'http://127.0.0.1:9', '--operations', 'generate,render'], /"render" is not an operation/],
       [['--server', 'http://127.0.0.1:9', '--grace', 'soon'], /--grace: must be a whole number/],
-      [['--server', 'http://127.0.0.1:9', '--bogus'], /Unknown option '--bogus'/],
+      [['--server', 'http://127.0.0.1:9', '--bogus'], /unknown flag --bogus \(see --help\)/],
     ];
     const results = await Promise.all(cases.map(([args]) => runner(args, { VIDFORGE_RUNNER_TOKEN: 'vfr_x' })));
     results.forEach((result, i) => {
