@@ -47,6 +47,19 @@ describe('on a terminal', () => {
     expect(output).toMatch(/Video +64x64, 24 fps, 2 s/);
   });
 
+  it('refuses to write a video to the terminal with -o -, before submitting anything', async () => {
+    const before = (await server.call('GET', '/video/tasks')).body.tasks.length;
+    for (const args of [
+      ['generate', 'test: steps=1', '-o', '-'],
+      ['download', 'some-task-id', '-o', '-'],
+    ]) {
+      const { code, output } = await runInTerminal(args, { env });
+      expect(code, args.join(' ')).toBe(EXIT.usage);
+      expect(output).toContain('refusing to write a video to the terminal');
+    }
+    expect((await server.call('GET', '/video/tasks')).body.tasks.length).toBe(before);
+  });
+
   it('Ctrl-C while waiting leaves the task running and prints how to resume', async () => {
     const { code, output } = await runInTerminal(['generate', 'test: steps=300 stepMs=100', '--wait'], {
       env,

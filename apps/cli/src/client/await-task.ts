@@ -3,7 +3,7 @@
  * keeps running on the server, and the message says how to pick it up again.
  */
 import type { Task, Vidforge } from '@vidforge/sdk/node';
-import { CliError, EXIT } from '../cli-error.ts';
+import { CliError, EXIT, usageError } from '../cli-error.ts';
 import { printJson } from '../output.ts';
 import { pollInterval } from './connection.ts';
 import { fail } from './errors.ts';
@@ -13,6 +13,18 @@ import { formatBytes, type OutputMode, printTask } from './report.ts';
 export interface SavedMedia {
   path: string;
   bytes: number;
+}
+
+/**
+ * `-o -` onto a terminal would fill it with binary noise: refused before anything is sent, as curl
+ * and gh do; a pipe or a redirect is what `-` is for.
+ */
+export function refuseVideoToTerminal(output: string | undefined): void {
+  if (output === '-' && process.stdout.isTTY) {
+    throw usageError(
+      '-o -: refusing to write a video to the terminal; redirect it (> clip.mp4, | ffplay -) or give -o FILE',
+    );
+  }
 }
 
 /** Streams the task's video to `output` (`-` is stdout, left open). */

@@ -1,7 +1,7 @@
 /** `vidforge generate | upscale | extend`: submit a task, optionally wait for it and download it. */
 import { parse } from '../args.ts';
 import { usageError } from '../cli-error.ts';
-import { awaitTask } from '../client/await-task.ts';
+import { awaitTask, refuseVideoToTerminal } from '../client/await-task.ts';
 import { CONNECTION_FLAGS, CONNECTION_HELP, clientFor, resolveConnection } from '../client/connection.ts';
 import { fail } from '../client/errors.ts';
 import { checkLocalFile, isUrl, type LocalSource, PENDING_UPLOAD, uploadLocal } from '../client/local-source.ts';
@@ -59,6 +59,7 @@ async function submitAndMaybeWait(
     uploaded: string,
   ) => Promise<{ taskId: string }>,
 ): Promise<void> {
+  refuseVideoToTerminal(values.output);
   const mode: OutputMode = outputMode(values.json);
   const timeoutMs = timeoutOf(values.timeout);
   const client = clientFor(await resolveConnection(values));

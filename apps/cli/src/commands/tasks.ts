@@ -2,7 +2,7 @@
 import type { Task, TaskStatus } from '@vidforge/sdk';
 import { ID_ARG, parse } from '../args.ts';
 import { usageError } from '../cli-error.ts';
-import { awaitTask, interruptible, reportSaved, saveMedia } from '../client/await-task.ts';
+import { awaitTask, interruptible, refuseVideoToTerminal, reportSaved, saveMedia } from '../client/await-task.ts';
 import { CONNECTION_FLAGS, CONNECTION_HELP, clientFor, resolveConnection } from '../client/connection.ts';
 import { fail } from '../client/errors.ts';
 import { outputMode, percent, printTask } from '../client/report.ts';
@@ -58,6 +58,7 @@ export async function wait(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, { ...CONNECTION_FLAGS, ...WAIT_FLAGS }, 1, ID_ARG);
   if (help(values)) return;
   const taskId = taskIdOf(positionals, 'wait');
+  refuseVideoToTerminal(values.output);
   const timeoutMs = timeoutOf(values.timeout);
   await withClient(values, (client, mode) => awaitTask(client, mode, taskId, { output: values.output, timeoutMs }));
 }
@@ -80,6 +81,7 @@ export async function download(argv: string[]): Promise<void> {
   );
   if (help(values)) return;
   const taskId = taskIdOf(positionals, 'download');
+  refuseVideoToTerminal(values.output);
   await withClient(values, async (client, mode) => {
     const output = values.output ?? `${taskId}.mp4`;
     const { task, saved } = await interruptible((signal) => saveMedia(client, taskId, output, signal));
