@@ -19,6 +19,8 @@ describe('task-state', () => {
     expect(state.progressed(0, Number.NaN, NOW)).toBeNull();
     expect(state.progressed(0, -3, NOW)).toBeNull();
     expect(state.progressed(0.99, Number.POSITIVE_INFINITY, NOW)).toBeNull();
+    expect(state.progressed(0, 0.4624999999999999, NOW)).toEqual({ progress: 0.4625, updatedAt: NOW });
+    expect(state.progressed(0, 1 / 3, NOW)).toEqual({ progress: 0.3333, updatedAt: NOW });
   });
 
   it('a commit is SUCCESS with progress 1, the result, and no error', () => {

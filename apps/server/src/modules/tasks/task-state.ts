@@ -55,11 +55,13 @@ export function claimed(now: number): TaskChange {
 }
 
 /**
- * A heartbeat's progress: clamped to [0, MAX_RUNNING_PROGRESS], never backwards, and the task's
- * `updatedAt` moves only when progress did. Null when nothing on the task row changes.
+ * A heartbeat's progress: clamped to [0, MAX_RUNNING_PROGRESS], kept to four decimals (clients show
+ * percentages, not 0.4624999999999999), never backwards, and the task's `updatedAt` moves only
+ * when progress did. Null when nothing on the task row changes.
  */
 export function progressed(current: number, reported: number, now: number): TaskChange | null {
-  const clamped = Number.isFinite(reported) ? Math.min(Math.max(reported, 0), MAX_RUNNING_PROGRESS) : 0;
+  const finite = Number.isFinite(reported) ? Math.min(Math.max(reported, 0), MAX_RUNNING_PROGRESS) : 0;
+  const clamped = Math.round(finite * 10_000) / 10_000;
   return clamped > current ? { progress: clamped, updatedAt: now } : null;
 }
 
