@@ -43,7 +43,12 @@ describe('rate limits', () => {
   beforeAll(async () => {
     server = await startTestServer({
       clock,
-      env: { VIDFORGE_WORKERS: '0', VIDFORGE_KEY_RATE: '3/min', VIDFORGE_KEY_POLL_RATE: '5/min' },
+      env: {
+        VIDFORGE_WORKERS: '0',
+        VIDFORGE_KEY_RATE: '3/min',
+        VIDFORGE_KEY_POLL_RATE: '5/min',
+        VIDFORGE_CORS_ORIGINS: 'https://app.example.com',
+      },
     });
     unlimitedKey = await addKey(server, {
       rate: { count: 0, windowSeconds: 1 },
@@ -100,6 +105,16 @@ describe('rate limits', () => {
     clock.advance(60_000);
     expect((await submit(5)).status).toBe(200);
     expect((await server.call('GET', '/video/tasks')).headers.get('ratelimit')).toBe('"poll";r=4;t=59');
+  });
+
+  it('lets a browser page on an allowed origin read the limits of a refused request', async () => {
+    const fromPage = () => server.call('GET', '/video/tasks', undefined, { origin: 'https://app.example.com' });
+    let answer = await fromPage();
+    for (let i = 0; i < 10 && answer.status === 200; i++) answer = await fromPage();
+    expect(answer.status).toBe(429);
+    const exposed = (answer.headers.get('access-control-expose-headers') ?? '').split(/,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['RateLimit', 'RateLimit-Policy', 'Retry-After']));
+    expect(answer.headers.get('ratelimit')).toMatch(/^"poll";r=0;t=\d+$/);
   });
 
   it('refuses a malformed or unauthenticated request as before, spending nothing of any budget', async () => {
