@@ -22,12 +22,37 @@ export function bucketOf(method: string): RateBucket {
   return method === 'GET' || method === 'HEAD' ? 'poll' : 'submit';
 }
 
+/** Spent budgets remembered per process at most; past it the oldest are forgotten (a write each then). */
+const MAX_REMEMBERED = 10_000;
+
+/**
+ * Budgets known to be spent in their current window, by key, bucket, window and quota (a changed
+ * quota is another entry, so raising a key's limit takes effect at once). Bounded: entries past
+ * their window are dropped when the map is full, then the oldest.
+ */
+function createSpentBudgets(max: number) {
+  const until = new Map<string, number>();
+  return {
+    has: (memo: string) => until.has(memo),
+    add(memo: string, windowEnd: number, now: number) {
+      if (until.size >= max) {
+        for (const [entry, end] of until) if (end <= now) until.delete(entry);
+        while (until.size >= max) until.delete(until.keys().next().value as string);
+      }
+      until.set(memo, windowEnd);
+    },
+  };
+}
+
 export function createRateLimiter(deps: {
   counters: RateCounters;
   clock: Clock;
   defaults: DefaultKeyLimits;
+  /** Spent budgets remembered (tests); default 10,000. */
+  maxRemembered?: number;
 }): RateLimiter {
   const { counters, clock, defaults } = deps;
+  const spent = createSpentBudgets(deps.maxRemembered ?? MAX_REMEMBERED);
   return {
     async admit(key, bucket, reply) {
       const rate = rateFor(key, bucket, defaults);
@@ -38,7 +63,11 @@ export function createRateLimiter(deps: {
       // Windows are aligned to the epoch, so every replica computes the same one from the
       // (database's, in a fleet) clock without asking anyone.
       const windowStart = Math.floor(now / windowMs) * windowMs;
-      const count = await counters.take(key.id, bucket, windowStart, rate.count);
+      const memo = `${key.id}\n${bucket}\n${windowStart}\n${rate.count}`;
+      // A budget seen spent stays spent until its window ends (counts never go down within a
+      // window), so a client hammering past its limit is refused without a database write.
+      const count = spent.has(memo) ? rate.count + 1 : await counters.take(key.id, bucket, windowStart, rate.count);
+      if (count > rate.count) spent.add(memo, windowStart + windowMs, now);
       // Whole seconds until the window ends, at least 1: the draft's `t` and Retry-After agree.
       const resetS = Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000));
       reply.header('ratelimit-policy', `"${bucket}";q=${rate.count};w=${rate.windowSeconds}`);
