@@ -1,14 +1,13 @@
 /**
  * `vidforge keys create|update --rate/--poll-rate/--concurrency` and `keys list`, run as a child
  * process against a data directory: limits stored and shown, malformed values refused with a clear
- * usage error before anything is written.
+ * usage error before anything is written. (The flags alone: keys-limit-flags.test.ts.)
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../server/test/support/index.ts';
-import { limitsFromFlags } from '../src/commands/admin.ts';
 
 const BIN = fileURLToPath(new URL('../bin/vidforge.js', import.meta.url));
 const dirs: { remove(): Promise<void> }[] = [];
@@ -27,28 +26,6 @@ async function vidforge(args: string[], env: Record<string, string>) {
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
-
-describe('limitsFromFlags', () => {
-  it('sets only the limits given; default clears one back to the server setting', () => {
-    expect(limitsFromFlags({})).toEqual({});
-    expect(limitsFromFlags({ rate: '60/min', 'poll-rate': 'default', concurrency: 'unlimited' })).toEqual({
-      rate: { count: 60, windowSeconds: 60 },
-      pollRate: null,
-      concurrency: 0,
-    });
-  });
-
-  it.each([
-    [{ rate: '60' }, /--rate: "60" is not a rate; expected COUNT\/WINDOW/],
-    [{ rate: '60/week' }, /--rate: .*unknown unit "week"/],
-    [{ 'poll-rate': '-5/s' }, /--poll-rate: "-5\/s" is not a rate/],
-    [{ rate: `1/s${'x'.repeat(50_000)}` }, /--rate: .*too long/],
-    [{ concurrency: '2.5' }, /--concurrency: "2.5" is not a concurrency/],
-    [{ concurrency: '-1' }, /--concurrency: .*not a concurrency/],
-  ])('refuses %j', (flags, message) => {
-    expect(() => limitsFromFlags(flags)).toThrow(message);
-  });
-});
 
 describe('vidforge keys with limits', () => {
   it('creates, updates and lists limits; a malformed value writes nothing', async () => {
