@@ -15,6 +15,7 @@ import { apiFamily } from './families/api.ts';
 import { dispatchFamily } from './families/dispatch.ts';
 import { durabilityFamily } from './families/durability.ts';
 import { fleetFamily } from './families/fleet.ts';
+import { limitsFamily } from './families/limits.ts';
 import { mediaFamily } from './families/media.ts';
 import { memoryFamily } from './families/memory.ts';
 import { queueFamily } from './families/queue.ts';
@@ -25,6 +26,7 @@ import { type BenchReport, type Family, renderLegend, renderTable, writeReport }
 
 const FAMILIES: Record<string, (ctx: BenchContext) => Promise<Family>> = {
   api: apiFamily,
+  limits: limitsFamily,
   dispatch: dispatchFamily,
   queue: queueFamily,
   media: mediaFamily,

@@ -19,14 +19,11 @@ export const SUBMIT_BODY = {
   settings: { seed: 42, duration: 4, aspectRatio: '16:9' },
 };
 
-export async function apiFamily(ctx: BenchContext): Promise<Family> {
-  const concurrencies = pick(ctx, [1, 16, 64], [16]);
-  const durationS = pick(ctx, 4, 0.5);
-  const warmupS = pick(ctx, 1, 0.2);
-  const dataDir = await scratchDir(ctx, 'api');
-
-  // First a server with a worker, to make the SUCCESS task that the poll reads (the costlier poll:
-  // it signs a fresh media URL), then the measured one without workers on the same data.
+/**
+ * A server with a worker makes the SUCCESS task that the poll rows read (the costlier poll: it
+ * signs a fresh media URL); the measured servers then run without workers on the same data.
+ */
+export async function makeSuccessTask(ctx: BenchContext, dataDir: string): Promise<string> {
   const setup = await startVidforge(ctx, { dataDir, env: { VIDFORGE_WORKERS: '1' } });
   const made = await requestJson(
     'POST',
@@ -40,6 +37,17 @@ export async function apiFamily(ctx: BenchContext): Promise<Family> {
   await waitUntil(() => db.status(taskId) === 'SUCCESS', 10_000, 'the setup task', 5);
   db.close();
   await setup.stop();
+
+  return taskId;
+}
+
+export async function apiFamily(ctx: BenchContext): Promise<Family> {
+  const concurrencies = pick(ctx, [1, 16, 64], [16]);
+  const durationS = pick(ctx, 4, 0.5);
+  const warmupS = pick(ctx, 1, 0.2);
+  const dataDir = await scratchDir(ctx, 'api');
+
+  const taskId = await makeSuccessTask(ctx, dataDir);
 
   const server = await startVidforge(ctx, { dataDir, env: { VIDFORGE_WORKERS: '0' } });
   const baseline = await startBaseline();

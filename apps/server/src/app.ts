@@ -19,6 +19,7 @@ import { requestIdOf } from './http/request-id.ts';
 import type { AuthService } from './modules/auth/auth.service.ts';
 import { registerConsoleRoutes } from './modules/console/console.routes.ts';
 import type { ConsoleBundle } from './modules/console/console-bundle.ts';
+import type { RateLimiter } from './modules/limits/rate-limiter.ts';
 import type { HttpObserver } from './modules/metrics/http-metrics.ts';
 import { type MetricsRouteDeps, registerMetricsRoute } from './modules/metrics/metrics.routes.ts';
 import { type OpenAiRoutesDeps, registerOpenAiRoutes } from './modules/openai/index.ts';
@@ -47,6 +48,8 @@ export interface AppDeps extends MediaRoutesDeps {
   sources: TaskSources;
   /** Contains a fault while handling one request to that request (absent in unit tests). */
   faults?: Pick<FaultContainment, 'runRequest'>;
+  /** Per-key request budgets on the task and OpenAI routes (docs/limits.md); absent: none. */
+  limiter?: RateLimiter;
   /** The OpenAI-compatible /v1/videos and /v1/models (docs/openai-api.md); absent: not served. */
   openai?: Omit<OpenAiRoutesDeps, 'auth'>;
   /** `POST /v1/ai/{endpointPath}/uploads` (docs/api.md "Uploads"); absent: not served. */
@@ -150,11 +153,11 @@ export function buildApp(deps: AppDeps): App {
   const openapi = JSON.stringify(buildOpenApiDocument());
   app.get('/v1/openapi.json', async (_request, reply) => reply.type('application/json; charset=utf-8').send(openapi));
 
-  registerTaskRoutes(app, { auth: deps.auth, tasks: deps.tasksService });
-  if (deps.uploads) registerUploadRoutes(app, { ...deps.uploads, auth: deps.auth });
+  registerTaskRoutes(app, { auth: deps.auth, tasks: deps.tasksService, limiter: deps.limiter });
+  if (deps.uploads) registerUploadRoutes(app, { ...deps.uploads, auth: deps.auth, limiter: deps.limiter });
   registerMediaRoutes(app, deps);
   registerRunnerRoutes(app, { runners: deps.runners, sources: deps.sources });
-  if (deps.openai) registerOpenAiRoutes(app, { ...deps.openai, auth: deps.auth });
+  if (deps.openai) registerOpenAiRoutes(app, { ...deps.openai, auth: deps.auth, limiter: deps.limiter });
   if (deps.metrics?.route) registerMetricsRoute(app, deps.metrics.route);
   if (deps.console) registerConsoleRoutes(app, deps.console);
 

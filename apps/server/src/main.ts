@@ -22,6 +22,7 @@ import { createAdminService } from './modules/auth/admin.service.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
 import { type BootstrapResult, bootstrapAccess } from './modules/auth/bootstrap.ts';
 import { loadConsoleBundle } from './modules/console/console-bundle.ts';
+import { createRateLimiter } from './modules/limits/rate-limiter.ts';
 import { createReaper } from './modules/maintenance/reaper.ts';
 import { checkFfmpeg, createSafeFetcher, FfmpegCheckError } from './modules/media/index.ts';
 import { buildMetricsApp, createMetrics, registerQueueMetrics } from './modules/metrics/index.ts';
@@ -194,6 +195,7 @@ export async function startServer(
     maxAttempts: config.maxAttempts,
     idempotencyTtlMs: config.idempotencyTtlMs,
     maxPendingPerEngine: config.maxPendingPerEngine,
+    defaultKeyConcurrency: config.keyConcurrency,
     onFinished,
     events,
   });
@@ -209,6 +211,11 @@ export async function startServer(
 
   const { app, startDraining } = buildApp({
     auth: createAuthService(access),
+    limiter: createRateLimiter({
+      counters: storage.rateCounters,
+      clock,
+      defaults: { rate: config.keyRate, pollRate: config.keyPollRate, concurrency: config.keyConcurrency },
+    }),
     tasksService,
     tasks: ledger,
     blobs,

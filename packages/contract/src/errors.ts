@@ -32,7 +32,10 @@ export const API_ERROR_STATUS = {
   HEADERS_TOO_LARGE: 431,
   /** Runner protocol: the uploaded result is not a playable MP4 video. */
   OUTPUT_INVALID: 422,
+  /** The access key sent more requests of this kind than its rate limit allows in the current window. */
   RATE_LIMITED: 429,
+  /** The access key already has as many unfinished tasks as its concurrency limit allows. */
+  CONCURRENCY_LIMITED: 429,
   /** Runner protocol: the runner already holds as many tasks as its token's concurrency. */
   RUNNER_AT_CAPACITY: 429,
   INTERNAL_ERROR: 500,

@@ -1,19 +1,66 @@
 /** `vidforge endpoints …` and `vidforge keys …`: operator commands on the server's database. */
 import { resolve } from 'node:path';
-import { DEFAULT_DATA_DIR, findDataDir, loadConfig, openAdmin } from '@vidforge/server/admin';
+import {
+  DEFAULT_DATA_DIR,
+  findDataDir,
+  formatRate,
+  loadConfig,
+  openAdmin,
+  parseConcurrency,
+  parseRate,
+  RATE_SPEC_HELP,
+} from '@vidforge/server/admin';
 import { ID_ARG, parse } from '../args.ts';
 import { usageError } from '../cli-error.ts';
 import { printJson, printTable } from '../output.ts';
+
+type RateLimit = { count: number; windowSeconds: number };
 
 export const ENDPOINTS_HELP = `vidforge endpoints create [--engine preview|runner] [--family FAMILY] [--name NAME] [--path PATH]
                           [--settings JSON] [--json]
 vidforge endpoints list [--json]
 vidforge endpoints delete ID_OR_PATH [--json]`;
 
-export const KEYS_HELP = `vidforge keys create [--name NAME] [--endpoint PATH]... [--json]
+export const KEYS_HELP = `vidforge keys create [--name NAME] [--endpoint PATH]... [LIMITS] [--json]
+vidforge keys update KEY_ID LIMITS... [--json]
 vidforge keys list [--json]
 vidforge keys revoke KEY_ID [--json]
-vidforge keys grant KEY_ID ENDPOINT_ID_OR_PATH [--json]`;
+vidforge keys grant KEY_ID ENDPOINT_ID_OR_PATH [--json]
+LIMITS (docs/limits.md): --rate RATE (submits and cancels), --poll-rate RATE (reads),
+  --concurrency N (unfinished tasks at once). RATE: ${RATE_SPEC_HELP}.
+  0 or unlimited: no limit for this key; default: the server's VIDFORGE_KEY_* setting.`;
+
+const LIMIT_FLAGS = {
+  rate: { type: 'string' },
+  'poll-rate': { type: 'string' },
+  concurrency: { type: 'string' },
+} as const;
+
+/** The limits the flags set; a flag not given leaves its limit out (unchanged, or the default). */
+export function limitsFromFlags(values: { rate?: string; 'poll-rate'?: string; concurrency?: string }) {
+  const limits: { rate?: RateLimit | null; pollRate?: RateLimit | null; concurrency?: number | null } = {};
+  const rate = (flag: string, text: string) => {
+    if (text.trim().toLowerCase() === 'default') return null;
+    const parsed = parseRate(text);
+    if (typeof parsed === 'string') throw usageError(`--${flag}: ${parsed}`);
+    return parsed;
+  };
+  if (values.rate !== undefined) limits.rate = rate('rate', values.rate);
+  if (values['poll-rate'] !== undefined) limits.pollRate = rate('poll-rate', values['poll-rate']);
+  if (values.concurrency !== undefined) {
+    if (values.concurrency.trim().toLowerCase() === 'default') limits.concurrency = null;
+    else {
+      const parsed = parseConcurrency(values.concurrency);
+      if (typeof parsed === 'string') throw usageError(`--concurrency: ${parsed}`);
+      limits.concurrency = parsed;
+    }
+  }
+  return limits;
+}
+
+/** A key's limit as the listing shows it: its own, or `default` (the server's setting applies). */
+const shownRate = (rate: RateLimit | null) => (rate === null ? 'default' : formatRate(rate));
+const shownConcurrency = (n: number | null) => (n === null ? 'default' : n === 0 ? 'unlimited' : String(n));
 
 const common = { json: { type: 'boolean' }, config: { type: 'string' } } as const;
 
@@ -113,11 +160,14 @@ export async function keys(argv: string[]): Promise<void> {
   if (action === 'create') {
     const { values } = parse(rest, {
       ...common,
+      ...LIMIT_FLAGS,
       name: { type: 'string' },
       endpoint: { type: 'string', multiple: true },
     });
+    // Checked before the database is opened: a malformed limit creates nothing.
+    const limits = limitsFromFlags(values);
     const { key, record } = await withAdmin(values.config, (admin) =>
-      admin.createKey({ name: values.name, endpoints: values.endpoint }),
+      admin.createKey({ name: values.name, endpoints: values.endpoint, limits }),
     );
     if (record.endpointIds.length === 0) {
       process.stderr.write(
@@ -132,15 +182,31 @@ export async function keys(argv: string[]): Promise<void> {
     const list = await withAdmin(values.config, (admin) => admin.listKeys());
     if (values.json) return printJson(list);
     printTable(
-      ['ID', 'PREFIX', 'NAME', 'ENDPOINTS', 'CREATED', 'REVOKED'],
+      ['ID', 'PREFIX', 'NAME', 'ENDPOINTS', 'RATE', 'POLL RATE', 'CONCURRENCY', 'CREATED', 'REVOKED'],
       list.map((k) => [
         k.id,
         `${k.prefix}…`,
         k.name ?? '-',
         String(k.endpointIds.length),
+        shownRate(k.limits.rate),
+        shownRate(k.limits.pollRate),
+        shownConcurrency(k.limits.concurrency),
         time(k.createdAt),
         time(k.revokedAt),
       ]),
+    );
+  } else if (action === 'update') {
+    const { values, positionals } = parse(rest, { ...common, ...LIMIT_FLAGS }, 1, ID_ARG);
+    if (!positionals[0]) throw usageError('keys update needs a key id');
+    const limits = limitsFromFlags(values);
+    if (Object.keys(limits).length === 0) {
+      throw usageError('keys update needs at least one of --rate, --poll-rate, --concurrency');
+    }
+    const record = await withAdmin(values.config, (admin) => admin.updateKeyLimits(positionals[0]!, limits));
+    if (values.json) return printJson(record);
+    process.stdout.write(
+      `Key ${record.id}: rate ${shownRate(record.limits.rate)}, poll rate ${shownRate(record.limits.pollRate)}, ` +
+        `concurrency ${shownConcurrency(record.limits.concurrency)}\n`,
     );
   } else if (action === 'revoke') {
     const { values, positionals } = parse(rest, common, 1, ID_ARG);

@@ -17,6 +17,12 @@ export { ConfigError, envName, loadConfig } from '../config/load-config.ts';
 export { unknownEnvWarnings } from '../config/unknown-env.ts';
 export { type RunningServer, startServer } from '../main.ts';
 export { AdminError } from '../modules/auth/admin.service.ts';
+export {
+  formatRate,
+  parseConcurrency,
+  parseRate,
+  RATE_SPEC_HELP,
+} from '../modules/limits/rate-spec.ts';
 export { firstRunBanner } from './banner.ts';
 export { type MigrateReport, migrateDatabase } from './migrate.ts';
 

@@ -6,8 +6,11 @@ import { z } from 'zod';
 import { databaseUrlProblem } from '../adapters/postgres/connection-url.ts';
 import { DEFAULT_DATA_DIR } from '../boot/data-dir.ts';
 import { parseCorsOrigins } from '../http/cors.ts';
+import { MAX_CONCURRENCY, parseRate } from '../modules/limits/rate-spec.ts';
 import { MediaConfigSchema } from '../modules/media/media.config.ts';
 import { parseSigningSecrets } from '../modules/results/signing-secrets.ts';
+
+import type { RateLimit } from '../ports/access-store.ts';
 
 function isOrigin(text: string): boolean {
   try {
@@ -23,6 +26,20 @@ export const MAX_WORKERS = 64;
 /** What one process does (docs/fleet.md): serve the API, run tasks, and the periodic upkeep. */
 export const SERVER_ROLES = ['api', 'worker', 'reaper'] as const;
 export type ServerRole = (typeof SERVER_ROLES)[number];
+
+/** A rate as text (modules/limits/rate-spec.ts); unset or 0: unlimited (docs/limits.md). */
+const rateSetting = () =>
+  z
+    .string()
+    .default('0')
+    .transform((text, ctx): RateLimit => {
+      const rate = parseRate(text);
+      if (typeof rate === 'string') {
+        ctx.addIssue({ code: 'custom', message: rate });
+        return z.NEVER;
+      }
+      return rate;
+    });
 
 const ms = (def: number) => z.number().int().positive().default(def);
 const MIB = 1024 * 1024;
@@ -99,6 +116,19 @@ export const ServerConfigSchema = z.strictObject({
     .max(100_000)
     .default(100)
     .describe('Submits beyond this many PENDING tasks of one engine get 503 QUEUE_FULL; 0: no cap'),
+  keyRate: rateSetting().describe(
+    'Default submit budget of an access key (POST, DELETE), e.g. 60/min; 0: unlimited. `vidforge keys` overrides it per key',
+  ),
+  keyPollRate: rateSetting().describe(
+    'Default read budget of an access key (polls, listings), e.g. 600/min; 0: unlimited. Overridable per key',
+  ),
+  keyConcurrency: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_CONCURRENCY)
+    .default(0)
+    .describe('Default unfinished tasks an access key may have at once; 0: unlimited. Overridable per key'),
   databaseUrl: z
     .string()
     .optional()

@@ -9,6 +9,27 @@ export interface EndpointRecord {
   createdAt: number;
 }
 
+/** Requests per window. `count` 0 means unlimited (whatever the server's default). */
+export interface RateLimit {
+  count: number;
+  windowSeconds: number;
+}
+
+/**
+ * A key's own limits (docs/limits.md). `null`: the server's configured default applies; a rate of
+ * count 0 or a concurrency of 0: unlimited for this key.
+ */
+export interface KeyLimits {
+  /** Requests that write (submits, cancels, uploads). */
+  rate: RateLimit | null;
+  /** Requests that read (polls, listings). */
+  pollRate: RateLimit | null;
+  /** Unfinished tasks at once. */
+  concurrency: number | null;
+}
+
+export const DEFAULT_KEY_LIMITS: KeyLimits = { rate: null, pollRate: null, concurrency: null };
+
 export interface AccessKeyRecord {
   id: string;
   /** The readable start of the key, shown in listings; never enough to use it. */
@@ -18,6 +39,7 @@ export interface AccessKeyRecord {
   revokedAt: number | null;
   lastUsedAt: number | null;
   endpointIds: string[];
+  limits: KeyLimits;
 }
 
 export interface AccessStore {
@@ -34,11 +56,18 @@ export interface AccessStore {
   deleteEndpoint(id: string): Promise<boolean>;
   countEndpoints(): Promise<number>;
 
-  createKey(key: Omit<AccessKeyRecord, 'endpointIds' | 'lastUsedAt' | 'revokedAt'> & { hash: string }): Promise<void>;
+  createKey(
+    key: Omit<AccessKeyRecord, 'endpointIds' | 'lastUsedAt' | 'revokedAt' | 'limits'> & {
+      hash: string;
+      limits?: KeyLimits;
+    },
+  ): Promise<void>;
   listKeys(): Promise<AccessKeyRecord[]>;
   /** Active (not revoked) key by the SHA-256 of its secret, with the hash stored for a constant-time recheck. */
   keyByHash(hash: string): Promise<(AccessKeyRecord & { hash: string }) | null>;
   revokeKey(id: string, now: number): Promise<boolean>;
+  /** Sets the limits given (others unchanged); false when no such key. Moves the access version. */
+  updateKeyLimits(id: string, limits: Partial<KeyLimits>): Promise<boolean>;
   grant(keyId: string, endpointId: string): Promise<boolean>;
   countKeys(): Promise<number>;
 }

@@ -70,7 +70,9 @@ export type CreateTaskResult =
   | { kind: 'replayed'; task: TaskRecord }
   | { kind: 'conflict' }
   /** `maxPending` tasks of the same engine were already PENDING: nothing was written. */
-  | { kind: 'queue-full' };
+  | { kind: 'queue-full' }
+  /** The task's key already has `maxUnfinishedPerKey` PENDING or IN_PROGRESS tasks: nothing was written. */
+  | { kind: 'concurrency-limited' };
 
 export interface ListTasksOptions {
   endpointId: string;
@@ -174,7 +176,12 @@ export interface TaskLedger {
    * `maxPending` (when given) tasks of its engine are PENDING already, counted in the same
    * transaction so that concurrent submits cannot overshoot. A replay is answered even when full.
    */
-  create(task: NewTask, idempotency?: IdempotencyClaim, maxPending?: number): Promise<CreateTaskResult>;
+  create(
+    task: NewTask,
+    idempotency?: IdempotencyClaim,
+    maxPending?: number,
+    maxUnfinishedPerKey?: number,
+  ): Promise<CreateTaskResult>;
   get(id: string): Promise<TaskRecord | null>;
   /** Newest first unless `order` says otherwise; ties broken by id so paging is stable. */
   list(options: ListTasksOptions): Promise<TaskRecord[]>;

@@ -4,6 +4,7 @@
  */
 import { openPostgresWorkSignal } from '../../src/adapters/postgres/index.ts';
 import { accessStoreSuite } from '../conformance/access-store.suite.ts';
+import { rateCountersSuite } from '../conformance/rate-counters.suite.ts';
 import { runnerStoreSuite } from '../conformance/runner-store.suite.ts';
 import { ledgerLeasesSuite } from '../conformance/task-ledger.leases.suite.ts';
 import { ledgerQueueSuite } from '../conformance/task-ledger.queue.suite.ts';
@@ -32,6 +33,14 @@ runnerStoreSuite('postgres', async () => {
   const bed = await postgresTestBed();
   const adapters = await bed.openAdapters();
   return { runners: adapters.runners, cleanup: bed.cleanup };
+});
+
+// Two handles, each with its own pool, as two replicas.
+rateCountersSuite('postgres', async () => {
+  const bed = await postgresTestBed();
+  const first = await bed.openAdapters();
+  const second = await bed.openAdapters({ migrate: false });
+  return { counters: [first.rateCounters, second.rateCounters], cleanup: bed.cleanup };
 });
 
 workerSlotsSuite('postgres', async (count) => {

@@ -4,6 +4,7 @@ import { createLocalWorkSignal } from '../../src/adapters/signal-local/index.ts'
 import { openSqliteAdapters } from '../../src/adapters/sqlite/index.ts';
 import { accessStoreSuite } from '../conformance/access-store.suite.ts';
 import type { LedgerFixture } from '../conformance/fixtures.ts';
+import { rateCountersSuite } from '../conformance/rate-counters.suite.ts';
 import { runnerStoreSuite } from '../conformance/runner-store.suite.ts';
 import { ledgerLeasesSuite } from '../conformance/task-ledger.leases.suite.ts';
 import { ledgerQueueSuite } from '../conformance/task-ledger.queue.suite.ts';
@@ -38,6 +39,18 @@ accessStoreSuite('sqlite', async () => {
 runnerStoreSuite('sqlite', async () => {
   const { adapters, cleanup } = await openFresh();
   return { runners: adapters.runners, cleanup };
+});
+rateCountersSuite('sqlite', async () => {
+  const { adapters, cleanup } = await openFresh();
+  // A second connection to the same file, as a second process would have.
+  const other = openSqliteAdapters({ file: adapters.handle.file });
+  return {
+    counters: [adapters.rateCounters, other.rateCounters],
+    async cleanup() {
+      await other.close();
+      await cleanup();
+    },
+  };
 });
 workSignalSuite('in-process', async () => {
   const signal = createLocalWorkSignal();

@@ -111,6 +111,43 @@ export function accessStoreSuite(name: string, factory: () => Promise<AccessFixt
     });
 
     describe('keys', () => {
+      it('stores limits with a key, changes only those given, and moves the access version', async () => {
+        const bare = key();
+        await fx.access.createKey(bare);
+        expect((await fx.access.keyByHash(bare.hash))?.limits).toEqual({
+          rate: null,
+          pollRate: null,
+          concurrency: null,
+        });
+        const k = key();
+        const limits = {
+          rate: { count: 60, windowSeconds: 60 },
+          pollRate: { count: 0, windowSeconds: 1 },
+          concurrency: 4,
+        };
+        await fx.access.createKey({ ...k, limits });
+        expect((await fx.access.keyByHash(k.hash))?.limits).toEqual(limits);
+        const before = await fx.access.accessVersion();
+        expect(await fx.access.updateKeyLimits(k.id, { rate: null, concurrency: 0 })).toBe(true);
+        expect(await fx.access.accessVersion()).not.toBe(before);
+        expect((await fx.access.listKeys()).find((row) => row.id === k.id)?.limits).toEqual({
+          rate: null,
+          pollRate: { count: 0, windowSeconds: 1 },
+          concurrency: 0,
+        });
+        expect(await fx.access.updateKeyLimits(k.id, {})).toBe(true);
+        expect(await fx.access.updateKeyLimits('key_missing', { concurrency: 1 })).toBe(false);
+        expect(await fx.access.updateKeyLimits('key_missing', {})).toBe(false);
+      });
+
+      it('refuses limits the schema does not allow (negative counts, empty windows)', async () => {
+        const k = key();
+        await fx.access.createKey(k);
+        await expect(fx.access.updateKeyLimits(k.id, { concurrency: -1 })).rejects.toThrow();
+        await expect(fx.access.updateKeyLimits(k.id, { rate: { count: 5, windowSeconds: 0 } })).rejects.toThrow();
+        expect((await fx.access.keyByHash(k.hash))?.limits.concurrency).toBeNull();
+      });
+
       it('finds an active key by hash, with its hash and grants', async () => {
         const k = key({ name: null });
         await fx.access.createKey(k);
@@ -122,6 +159,7 @@ export function accessStoreSuite(name: string, factory: () => Promise<AccessFixt
           revokedAt: null,
           lastUsedAt: null,
           endpointIds: [],
+          limits: { rate: null, pollRate: null, concurrency: null },
           hash: k.hash,
         });
         expect(await fx.access.keyByHash('0'.repeat(64))).toBeNull();

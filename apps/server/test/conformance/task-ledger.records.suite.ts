@@ -160,6 +160,48 @@ export function ledgerRecordsSuite(name: string, factory: LedgerFactory): void {
       });
     });
 
+    describe('admission (maxUnfinishedPerKey)', () => {
+      it("refuses a key's task once it has that many PENDING or IN_PROGRESS tasks; other keys are apart", async () => {
+        for (let i = 0; i < 2; i++)
+          expect((await fx.ledger.create(newTask(), undefined, undefined, 2)).kind).toBe('created');
+        expect(await claim(T0)).not.toBeNull();
+        // One PENDING and one IN_PROGRESS: both count.
+        expect((await fx.ledger.create(newTask(), undefined, undefined, 2)).kind).toBe('concurrency-limited');
+        expect((await fx.ledger.create(newTask({ keyId: 'key_other' }), undefined, undefined, 2)).kind).toBe('created');
+        // Without a limit the same key is not refused.
+        expect((await fx.ledger.create(newTask())).kind).toBe('created');
+        expect(await fx.ledger.list({ endpointId: ENDPOINT, limit: 100 })).toHaveLength(4);
+      });
+
+      it('counts only unfinished tasks: a terminated one frees a place', async () => {
+        const first = newTask();
+        await fx.ledger.create(first, undefined, undefined, 1);
+        expect((await fx.ledger.create(newTask(), undefined, undefined, 1)).kind).toBe('concurrency-limited');
+        await fx.ledger.terminate(first.id, { code: 'CANCELLED', message: 'test' }, T0 + 1);
+        expect((await fx.ledger.create(newTask(), undefined, undefined, 1)).kind).toBe('created');
+      });
+
+      it('never overshoots under 50 concurrent submits of one key, and still replays an idempotent submit', async () => {
+        const first = await fx.ledger.create(newTask(), idempotency(), undefined, 4);
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () => fx.ledger.create(newTask(), undefined, undefined, 4)),
+        );
+        expect(results.filter((r) => r.kind === 'created')).toHaveLength(3);
+        expect(results.filter((r) => r.kind === 'concurrency-limited')).toHaveLength(47);
+        expect(await fx.ledger.list({ endpointId: ENDPOINT, limit: 100 })).toHaveLength(4);
+        const replay = await fx.ledger.create(newTask(), idempotency(), undefined, 4);
+        expect(replay.kind === 'replayed' && replay.task.id).toBe('task' in first && first.task.id);
+      });
+
+      it('applies both limits together: the engine cap first, then the key', async () => {
+        expect((await fx.ledger.create(newTask(), undefined, 1, 5)).kind).toBe('created');
+        expect((await fx.ledger.create(newTask(), undefined, 1, 5)).kind).toBe('queue-full');
+        expect((await fx.ledger.create(newTask({ engine: 'other' }), undefined, 5, 1)).kind).toBe(
+          'concurrency-limited',
+        );
+      });
+    });
+
     describe('list', () => {
       it('pages newest first with ties broken by id, each task exactly once', async () => {
         const made = [];

@@ -2,7 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AccessKeyRecord, AccessStore, EndpointRecord } from '../../ports/access-store.ts';
 import { arg, prepare } from './prepared.ts';
-import { endpointFromRow, keyFromRow } from './rows.ts';
+import { endpointFromRow, keyFromRow, limitColumns } from './rows.ts';
 import type { AccessKeysTable, EndpointsTable, SqlSchema } from './schema.ts';
 import type { SqlHandle } from './sql-handle.ts';
 
@@ -87,6 +87,12 @@ export function createSqlAccessStore(handle: SqlHandle): AccessStore {
           created_at: key.createdAt,
           revoked_at: null,
           last_used_at: null,
+          rate_count: null,
+          rate_window_s: null,
+          poll_rate_count: null,
+          poll_rate_window_s: null,
+          concurrency: null,
+          ...limitColumns(key.limits ?? {}),
         })
         .execute();
     },
@@ -117,6 +123,16 @@ export function createSqlAccessStore(handle: SqlHandle): AccessStore {
         .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(now)) }))
         .where('id', '=', id)
         .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async updateKeyLimits(id, limits): Promise<boolean> {
+      const columns = limitColumns(limits);
+      if (Object.keys(columns).length === 0) {
+        const row = await db.selectFrom('access_keys').select('id').where('id', '=', id).executeTakeFirst();
+        return row !== undefined;
+      }
+      const result = await db.updateTable('access_keys').set(columns).where('id', '=', id).executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },
 

@@ -1,9 +1,11 @@
 /** The SQL-backed ports over one database handle, whichever engine holds it. */
 import type { AccessStore } from '../../ports/access-store.ts';
+import type { RateCounters } from '../../ports/rate-counters.ts';
 import type { RunnerStore } from '../../ports/runner-store.ts';
 import type { TaskLedger } from '../../ports/task-ledger.ts';
 import type { WorkerSlots } from '../../ports/worker-slots.ts';
 import { createSqlAccessStore } from './access-store.ts';
+import { createSqlRateCounters } from './rate-counters.ts';
 import { createSqlRunnerStore } from './runner-store.ts';
 import type { SqlHandle } from './sql-handle.ts';
 import { createSqlTaskLedger } from './task-ledger.ts';
@@ -15,6 +17,7 @@ export interface SqlAdapters<H extends SqlHandle = SqlHandle> {
   access: AccessStore;
   runners: RunnerStore;
   slots: WorkerSlots;
+  rateCounters: RateCounters;
   close(): Promise<void>;
 }
 
@@ -25,6 +28,7 @@ export function createSqlAdapters<H extends SqlHandle>(handle: H): SqlAdapters<H
     access: createSqlAccessStore(handle),
     runners: createSqlRunnerStore(handle),
     slots: createSqlWorkerSlots(handle),
+    rateCounters: createSqlRateCounters(handle),
     close: () => handle.close(),
   };
 }

@@ -1,7 +1,7 @@
 /** Conversions between SQLite rows and the port records; no policy lives here. */
 import type { TaskErrorCode, TaskStatus, TaskType, VideoInfo } from '@vidforge/contract';
 import type { Selectable } from 'kysely';
-import type { AccessKeyRecord, EndpointRecord } from '../../ports/access-store.ts';
+import type { AccessKeyRecord, EndpointRecord, KeyLimits, RateLimit } from '../../ports/access-store.ts';
 import type { NewTask, TaskRecord } from '../../ports/task-ledger.ts';
 import type { AccessKeysTable, EndpointsTable, TasksTable } from './schema.ts';
 
@@ -78,5 +78,30 @@ export function keyFromRow(row: Selectable<AccessKeysTable>, endpointIds: string
     revokedAt: row.revoked_at,
     lastUsedAt: row.last_used_at,
     endpointIds,
+    limits: {
+      rate: rateOf(row.rate_count, row.rate_window_s),
+      pollRate: rateOf(row.poll_rate_count, row.poll_rate_window_s),
+      concurrency: row.concurrency,
+    },
   };
+}
+
+const rateOf = (count: number | null, windowSeconds: number | null): RateLimit | null =>
+  count === null || windowSeconds === null ? null : { count, windowSeconds };
+
+/** The columns of the limits given; a limit left out is not in the result, so it stays unchanged. */
+export function limitColumns(limits: Partial<KeyLimits>) {
+  const columns: Partial<
+    Pick<AccessKeysTable, 'rate_count' | 'rate_window_s' | 'poll_rate_count' | 'poll_rate_window_s' | 'concurrency'>
+  > = {};
+  if (limits.rate !== undefined) {
+    columns.rate_count = limits.rate?.count ?? null;
+    columns.rate_window_s = limits.rate?.windowSeconds ?? null;
+  }
+  if (limits.pollRate !== undefined) {
+    columns.poll_rate_count = limits.pollRate?.count ?? null;
+    columns.poll_rate_window_s = limits.pollRate?.windowSeconds ?? null;
+  }
+  if (limits.concurrency !== undefined) columns.concurrency = limits.concurrency;
+  return columns;
 }

@@ -26,6 +26,16 @@ export interface AccessKeysTable {
   created_at: number;
   revoked_at: number | null;
   last_used_at: number | null;
+  /**
+   * Per-key limits (docs/limits.md); NULL: the server's configured default. A rate is a count per
+   * window of seconds, both set or both NULL; a count of 0 is "unlimited" whatever the default.
+   */
+  rate_count: number | null;
+  rate_window_s: number | null;
+  poll_rate_count: number | null;
+  poll_rate_window_s: number | null;
+  /** Unfinished (PENDING or IN_PROGRESS) tasks at once; 0: unlimited. */
+  concurrency: number | null;
 }
 
 export interface KeyEndpointsTable {
@@ -119,6 +129,16 @@ export interface WorkerSlotsTable {
   seen_at: number;
 }
 
+/** One fixed-window request counter per key and budget (`submit`, `poll`), shared by every replica. */
+export interface RateCountersTable {
+  key_id: string;
+  bucket: string;
+  /** Epoch ms at which the counted window began. */
+  window_start: number;
+  /** Requests admitted in that window, plus one once a request was refused (never more). */
+  count: number;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -135,5 +155,6 @@ export interface SqlSchema {
   runners: RunnersTable;
   access_version: AccessVersionTable;
   worker_slots: WorkerSlotsTable;
+  rate_counters: RateCountersTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -2,7 +2,7 @@
  * The client side of the ledger: submits, reads, termination from outside a lease, and what the
  * reaper and the sweeper look up. Time boundaries as in ports/task-ledger.ts.
  */
-import type { Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { terminated, UNFINISHED } from '../../modules/tasks/task-state.ts';
 import type {
   CreateTaskResult,
@@ -15,7 +15,7 @@ import type {
 import { applyTransition } from './apply-transition.ts';
 import { arg, prepare } from './prepared.ts';
 import { rowFromNewTask, taskFromRow } from './rows.ts';
-import type { TasksTable } from './schema.ts';
+import type { SqlSchema, TasksTable } from './schema.ts';
 import { type SqlHandle, serializeOn } from './sql-handle.ts';
 import type { LeaseWrites } from './task-leases.ts';
 
@@ -45,6 +45,22 @@ const TASK_COLUMNS = Object.keys({
   result_deleted_at: 1,
 } satisfies Record<keyof TasksTable, 1>) as (keyof TasksTable)[];
 
+/**
+ * True when `keyId` has at least `max` unfinished tasks. Walks at most `max` entries of the
+ * partial index tasks_key_unfinished; the status predicate is a literal so the planner can use it.
+ */
+async function unfinishedReach(trx: Kysely<SqlSchema>, keyId: string, max: number): Promise<boolean> {
+  const row = await trx
+    .selectFrom('tasks')
+    .select('id')
+    .where('key_id', '=', keyId)
+    .where(sql<boolean>`status IN ('PENDING', 'IN_PROGRESS')`)
+    .limit(1)
+    .offset(max - 1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** The ledger but for the worker side (task-leases.ts) and the queue statistics (queue-stats.ts). */
 type TaskRecords = Omit<TaskLedger, keyof LeaseWrites | 'queueStats'>;
 
@@ -61,12 +77,21 @@ export function createSqlTaskRecords(handle: SqlHandle): TaskRecords {
   );
 
   return {
-    create(task: NewTask, idempotency?: IdempotencyClaim, maxPending?: number): Promise<CreateTaskResult> {
+    create(
+      task: NewTask,
+      idempotency?: IdempotencyClaim,
+      maxPending?: number,
+      maxUnfinishedPerKey?: number,
+    ): Promise<CreateTaskResult> {
       return handle.transaction(async (trx): Promise<CreateTaskResult> => {
         // Two requests with one key must not both miss the lookup, and concurrent submits must
         // not overshoot maxPending: creates of one engine take turns (SQLite: BEGIN IMMEDIATE
         // already serialises all writes). An endpoint has one engine, so this covers both.
         if (idempotency || maxPending !== undefined) await serializeOn(handle, trx, `create:${task.engine}`);
+        // Likewise creates of one access key, so concurrent submits cannot overshoot its
+        // concurrency. Always taken after the engine's lock, so two creates never wait on each
+        // other in opposite orders. (A finishing task only lowers the count: it needs no turn.)
+        if (maxUnfinishedPerKey !== undefined) await serializeOn(handle, trx, `create-key:${task.keyId}`);
         if (idempotency) {
           const seen = await trx
             .selectFrom('idempotency')
@@ -94,6 +119,9 @@ export function createSqlTaskRecords(handle: SqlHandle): TaskRecords {
             .offset(maxPending - 1)
             .executeTakeFirst());
         if (full) return { kind: 'queue-full' };
+        if (maxUnfinishedPerKey !== undefined && (await unfinishedReach(trx, task.keyId, maxUnfinishedPerKey))) {
+          return { kind: 'concurrency-limited' };
+        }
         const row = rowFromNewTask(task);
         await insertTask.changes(trx, row);
         if (idempotency) {

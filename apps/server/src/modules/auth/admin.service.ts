@@ -4,8 +4,15 @@
  */
 import { ENDPOINT_PATH_PATTERN } from '@vidforge/contract';
 import { RUNNER_ENGINE, runnerSettingsProblem } from '../../engines/runner-family.ts';
-import type { AccessKeyRecord, AccessStore, EndpointRecord } from '../../ports/access-store.ts';
+import {
+  type AccessKeyRecord,
+  type AccessStore,
+  DEFAULT_KEY_LIMITS,
+  type EndpointRecord,
+  type KeyLimits,
+} from '../../ports/access-store.ts';
 import type { Clock } from '../../ports/clock.ts';
+import { limitsProblem } from '../limits/rate-spec.ts';
 import { displayPrefix, generateAccessKey, generateEndpointPath, generateId, hashAccessKey } from './secrets.ts';
 
 export class AdminError extends Error {
@@ -66,7 +73,10 @@ export function createAdminService(access: AccessStore, clock: Clock, engineName
       name?: string;
       endpoints?: string[];
       key?: string;
+      limits?: Partial<KeyLimits>;
     }): Promise<{ key: string; record: AccessKeyRecord }> {
+      const limitsError = input.limits ? limitsProblem(input.limits) : null;
+      if (limitsError) throw new AdminError(limitsError);
       const key = input.key ?? generateAccessKey();
       if (!KEY_PATTERN.test(key)) throw new AdminError('An access key must be 16..200 characters of A-Z a-z 0-9 _ -');
       const hash = hashAccessKey(key);
@@ -80,9 +90,10 @@ export function createAdminService(access: AccessStore, clock: Clock, engineName
         revokedAt: null,
         lastUsedAt: null,
         endpointIds: [...new Set(endpoints.map((e) => e.id))],
+        limits: { ...DEFAULT_KEY_LIMITS, ...input.limits },
       };
-      const { id, prefix, name, createdAt } = record;
-      await access.createKey({ id, prefix, name, createdAt, hash });
+      const { id, prefix, name, createdAt, limits } = record;
+      await access.createKey({ id, prefix, name, createdAt, hash, limits });
       for (const endpointId of record.endpointIds) await access.grant(id, endpointId);
       return { key, record };
     },
@@ -92,6 +103,19 @@ export function createAdminService(access: AccessStore, clock: Clock, engineName
     /** Idempotent: revoking a revoked key keeps its first revocation time. */
     async revokeKey(id: string): Promise<void> {
       if (!(await access.revokeKey(id, clock.now()))) throw new AdminError(`No key with id "${id}"`);
+    },
+
+    /**
+     * Sets the limits given, leaving the others as they are (`null`: back to the server's default).
+     * Takes effect on every replica's next request: the change moves the access version.
+     */
+    async updateKeyLimits(id: string, limits: Partial<KeyLimits>): Promise<AccessKeyRecord> {
+      const problem = limitsProblem(limits);
+      if (problem) throw new AdminError(problem);
+      if (!(await access.updateKeyLimits(id, limits))) throw new AdminError(`No key with id "${id}"`);
+      const key = (await access.listKeys()).find((k) => k.id === id);
+      if (!key) throw new AdminError(`No key with id "${id}"`);
+      return key;
     },
 
     async grant(keyId: string, endpointIdOrPath: string): Promise<EndpointRecord> {

@@ -20,8 +20,11 @@ export type AttemptEnd = 'succeeded' | 'retry' | 'failed' | 'released' | 'stoppe
 export interface TaskEvents {
   /** A submit created a task (replays of an Idempotency-Key are not new tasks). */
   accepted(task: TaskLabels): void;
-  /** A submit was refused by admission control (503 QUEUE_FULL); nothing was written. */
-  refused(task: TaskLabels, code: 'QUEUE_FULL'): void;
+  /**
+   * A submit was refused by admission control (503 QUEUE_FULL) or its key's concurrency limit
+   * (429 CONCURRENCY_LIMITED); nothing was written.
+   */
+  refused(task: TaskLabels, code: 'QUEUE_FULL' | 'CONCURRENCY_LIMITED'): void;
   /** A worker or runner claimed the task after it had been runnable for `waitedMs`. */
   started(task: TaskLabels, waitedMs: number): void;
   /** An attempt ended through the worker or runner that ran it, `durationMs` after its claim. */

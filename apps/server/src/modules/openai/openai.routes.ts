@@ -20,6 +20,7 @@ import type { z } from 'zod';
 import { ApiError } from '../../http/api-error.ts';
 import { sendError } from '../../http/error-handler.ts';
 import type { AuthService } from '../auth/auth.service.ts';
+import { bucketOf, type RateLimiter } from '../limits/rate-limiter.ts';
 import type { MediaConfig } from '../media/media.config.ts';
 import { maxBytesOf, type Uploads } from '../uploads/uploads.ts';
 import { dataUrlBody, readFormBody } from './form-body.ts';
@@ -32,6 +33,8 @@ export interface OpenAiRoutesDeps extends VideoContentDeps {
   openai: OpenAiService;
   uploads: Uploads;
   media: MediaConfig;
+  /** Per-key request budgets (docs/limits.md); absent: none. */
+  limiter?: RateLimiter;
 }
 
 declare module 'fastify' {
@@ -100,8 +103,9 @@ export function registerOpenAiRoutes(app: FastifyInstance, deps: OpenAiRoutesDep
           return json(request, body as string, done);
         });
         // Before the body is read: an unknown key gets 401 without us parsing anything.
-        api.addHook('onRequest', async (request) => {
+        api.addHook('onRequest', async (request, reply) => {
           request.keyAccess = await deps.auth.authorizeKey(request.headers.authorization);
+          await deps.limiter?.admit(request.keyAccess.key, bucketOf(request.method), reply);
         });
         const signal = () => AbortSignal.timeout(UPLOAD_CHECK_MS);
 

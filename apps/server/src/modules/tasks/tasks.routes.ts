@@ -3,6 +3,7 @@ import { ListTasksQuery, parseWith, summarize, TASK_ID_PATTERN, type TaskType } 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../../http/api-error.ts';
 import type { AuthService, Caller } from '../auth/auth.service.ts';
+import { bucketOf, type RateLimiter } from '../limits/rate-limiter.ts';
 import type { TasksService } from './tasks.service.ts';
 
 type EndpointParams = { endpointPath: string };
@@ -27,13 +28,18 @@ export function taskIdOf(params: { taskId: string }): string {
   return params.taskId;
 }
 
-export function registerTaskRoutes(app: FastifyInstance, deps: { auth: AuthService; tasks: TasksService }): void {
+export function registerTaskRoutes(
+  app: FastifyInstance,
+  deps: { auth: AuthService; tasks: TasksService; limiter?: RateLimiter },
+): void {
   app.register(
     async (scope) => {
-      // Runs before the body is read: an unauthenticated caller gets 401 without us parsing anything.
-      scope.addHook('onRequest', async (request) => {
+      // Runs before the body is read: an unauthenticated caller gets 401, and a caller past its
+      // rate limit 429, without us parsing anything.
+      scope.addHook('onRequest', async (request, reply) => {
         const { endpointPath } = request.params as EndpointParams;
         request.caller = await deps.auth.authorize(request.headers.authorization, endpointPath);
+        await deps.limiter?.admit(request.caller.key, bucketOf(request.method), reply);
       });
 
       for (const type of ['generate', 'upscale', 'extend'] as const satisfies readonly TaskType[]) {

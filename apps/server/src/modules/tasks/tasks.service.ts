@@ -37,6 +37,8 @@ export interface TasksServiceDeps {
   idempotencyTtlMs: number;
   /** Admission control: PENDING tasks of one engine beyond which submits are refused; 0: no cap. */
   maxPendingPerEngine: number;
+  /** Unfinished tasks a key without its own concurrency may have at once; 0 or absent: unlimited. */
+  defaultKeyConcurrency?: number;
   /** Tells local workers to stop a task that was just finished from outside (cancel). */
   onFinished(taskId: string): void;
   /** Metrics; absent: not observed. */
@@ -45,6 +47,8 @@ export interface TasksServiceDeps {
 
 /** Seconds a refused client is asked to wait: long enough for some of the backlog to clear. */
 const QUEUE_FULL_RETRY_AFTER_S = 10;
+/** Seconds a key at its concurrency is asked to wait: a short task's length on the preview engine. */
+const CONCURRENCY_RETRY_AFTER_S = 5;
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -88,6 +92,8 @@ export function createTasksService(deps: TasksServiceDeps) {
         request.settings.seed = seed;
       }
       const engine = taskEngineOf(caller.endpoint);
+      const ownConcurrency = caller.key.limits.concurrency ?? deps.defaultKeyConcurrency ?? 0;
+      const maxUnfinished = ownConcurrency === 0 ? undefined : ownConcurrency;
       const result = await ledger.create(
         {
           id: generateId(),
@@ -111,7 +117,16 @@ export function createTasksService(deps: TasksServiceDeps) {
               expiresAt: now + deps.idempotencyTtlMs,
             },
         deps.maxPendingPerEngine || undefined,
+        maxUnfinished,
       );
+      if (result.kind === 'concurrency-limited') {
+        events.refused({ type, engine }, 'CONCURRENCY_LIMITED');
+        throw new ApiError(
+          'CONCURRENCY_LIMITED',
+          `This access key already has ${maxUnfinished} unfinished tasks, its limit; submit again when one finishes`,
+          { retryAfter: CONCURRENCY_RETRY_AFTER_S },
+        );
+      }
       if (result.kind === 'queue-full') {
         events.refused({ type, engine }, 'QUEUE_FULL');
         // Refused now rather than accepted and left to end as TIMEOUT at its deadline.

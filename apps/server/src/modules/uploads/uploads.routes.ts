@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EngineError } from '../../engines/engine.ts';
 import { ApiError } from '../../http/api-error.ts';
 import type { AuthService } from '../auth/auth.service.ts';
+import { bucketOf, type RateLimiter } from '../limits/rate-limiter.ts';
 import type { MediaConfig } from '../media/media.config.ts';
 import { API_PREFIX } from '../tasks/tasks.routes.ts';
 import { peekMediaType } from './peek-body.ts';
@@ -17,6 +18,8 @@ import { maxBytesOf, type Uploads } from './uploads.ts';
 
 export interface UploadRoutesDeps {
   auth: AuthService;
+  /** Uploads spend the key's submit budget (docs/limits.md); absent: no limits. */
+  limiter?: RateLimiter;
   uploads: Uploads;
   media: MediaConfig;
 }
@@ -78,9 +81,10 @@ export function registerUploadRoutes(app: FastifyInstance, deps: UploadRoutesDep
       scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
       // Before the body is read: an unknown key or endpoint gets its answer without us reading it.
-      scope.addHook('onRequest', async (request) => {
+      scope.addHook('onRequest', async (request, reply) => {
         const { endpointPath } = request.params as EndpointParams;
         request.caller = await deps.auth.authorize(request.headers.authorization, endpointPath);
+        await deps.limiter?.admit(request.caller.key, bucketOf(request.method), reply);
         if (request.headers['content-type']?.toLowerCase().startsWith('multipart/')) {
           throw new ApiError(
             'UNSUPPORTED_MEDIA_TYPE',

@@ -1,5 +1,6 @@
 import { initial } from './001_initial.ts';
+import { keyLimits } from './002_key_limits.ts';
 import type { PostgresMigration } from './migration.ts';
 
 /** Every migration in order; append only. */
-export const MIGRATIONS: readonly PostgresMigration[] = [initial];
+export const MIGRATIONS: readonly PostgresMigration[] = [initial, keyLimits];
