@@ -46,7 +46,7 @@ const TASK_COLUMNS = Object.keys({
 } satisfies Record<keyof TasksTable, 1>) as (keyof TasksTable)[];
 
 /** The ledger but for the worker side (task-leases.ts) and the queue statistics (queue-stats.ts). */
-type TaskRecords = Omit<TaskLedger, keyof LeaseWrites | 'queueStats'>;
+type TaskRecords = Omit<TaskLedger, keyof LeaseWrites | 'queueStats' | 'tasksAhead'>;
 
 export function createSqlTaskRecords(handle: SqlHandle): TaskRecords {
   const { db } = handle;
