@@ -12,6 +12,7 @@ const WARNING = 'no runner serving ltx2 is online; the task waits until one conn
 let server: TestServer;
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let env: Record<string, string | undefined>;
+let first: string;
 let second: string;
 
 beforeAll(async () => {
@@ -27,7 +28,7 @@ beforeAll(async () => {
   const submit = async () =>
     (await server.call('POST', `${server.basePath}/${endpointPath}/video/generate`, { prompt: 'a fox' })).body
       .taskId as string;
-  await submit();
+  first = await submit();
   second = await submit();
 }, 60_000);
 afterAll(async () => {
@@ -55,9 +56,18 @@ describe('the queue of a PENDING task', () => {
     expect(stderr).toBe('');
   });
 
-  it('wait shows the place in line on its progress line and warns once', async () => {
-    const { output } = await runInTerminal(['wait', second, '--timeout', '1'], { env });
+  it('wait shows the place in line on its progress line, follows it as it moves up, and warns once', async () => {
+    const waiting = runInTerminal(['wait', second, '--timeout', '3'], { env });
+    // The task ahead leaves the queue while the CLI waits: the next poll shows the new place.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const cancelled = await server.call(
+      'DELETE',
+      `${env.VIDFORGE_BASE_URL}/${env.VIDFORGE_ENDPOINT}/video/tasks/${first}`,
+    );
+    expect(cancelled.body.status).toBe('FAIL');
+    const { output } = await waiting;
     expect(output).toMatch(/\[-+\] +0% PENDING +\d+:\d\d queued: 2nd in line/);
+    expect(output).toMatch(/\[-+\] +0% PENDING +\d+:\d\d queued: 1st in line/);
     expect(output.split(`vidforge: warning: ${WARNING}`).length - 1).toBe(1);
   });
 
