@@ -24,6 +24,6 @@ export function queuedText(task: Task): string | null {
 /** The warning for a task that no runner can take now, else null. */
 export function noRunnerWarning(task: Task): string | null {
   const queue = task.status === 'PENDING' ? task.queue : null;
-  if (!queue || queue.runnersOnline !== 0) return null;
+  if (queue?.runnersOnline !== 0) return null;
   return `no runner serving ${queue.runnerFamily} is online; the task waits until one connects`;
 }
