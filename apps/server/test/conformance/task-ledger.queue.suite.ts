@@ -100,7 +100,7 @@ export function ledgerQueueSuite(name: string, factory: LedgerFactory): void {
       const a = await created({ createdAt: T0 });
       const b = await created({ createdAt: T0 });
       const ahead = [await fx.ledger.tasksAhead(a, 1000), await fx.ledger.tasksAhead(b, 1000)];
-      expect(ahead.sort()).toEqual([0, 1]);
+      expect([...ahead].sort()).toEqual([0, 1]);
       const claimed = (await claim(T0 + 1))!;
       // The one the claim took is the one nothing was ahead of.
       expect(await fx.ledger.tasksAhead(claimed.taskId === a.id ? a : b, 1000)).toBe(0);
