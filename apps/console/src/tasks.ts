@@ -18,6 +18,7 @@ import {
 import { h, replaceChildren } from './dom.ts';
 import {
   clockTime,
+  describeQueue,
   describeRequest,
   describeVideo,
   elapsedMs,
@@ -62,6 +63,8 @@ interface Card {
   percentText: HTMLElement;
   elapsed: HTMLElement;
   error: HTMLElement;
+  queue: HTMLElement;
+  warning: HTMLElement;
   video: HTMLElement;
   params: HTMLElement;
   play: HTMLButtonElement;
@@ -138,6 +141,8 @@ export function createTaskList(deps: TaskListDeps): TaskListView {
       percentText: h('span', { class: 'percent', 'aria-hidden': 'true' }),
       elapsed: h('span', { class: 'elapsed' }),
       error: h('p', { class: 'task-error', hidden: true }),
+      queue: h('p', { class: 'task-queue', hidden: true }),
+      warning: h('p', { class: 'task-warning', hidden: true }),
       video: h('p', { class: 'task-video', hidden: true }),
       params: h('dl', { class: 'params' }),
       play,
@@ -156,6 +161,8 @@ export function createTaskList(deps: TaskListDeps): TaskListView {
       ),
       summary ? h('p', { class: 'task-summary' }, summary) : null,
       h('div', { class: 'progress-row' }, bar, card.percentText, card.elapsed),
+      card.queue,
+      card.warning,
       card.error,
       card.video,
       h('details', { class: 'task-params' }, h('summary', null, 'Parameters'), card.params),
@@ -173,6 +180,11 @@ export function createTaskList(deps: TaskListDeps): TaskListView {
     card.fill.style.width = `${value}%`;
     card.percentText.textContent = `${value}%`;
     card.elapsed.textContent = `${isActive(task) ? 'elapsed' : 'took'} ${formatDuration(elapsedMs(task, now))}`;
+    const { place, warning } = describeQueue(task);
+    card.queue.hidden = place === null;
+    card.queue.textContent = place;
+    card.warning.hidden = warning === null;
+    card.warning.textContent = warning;
     card.error.hidden = task.error === null;
     if (task.error) replaceChildren(card.error, h('strong', null, task.error.code), ': ', task.error.message);
     card.video.hidden = task.video === null;

@@ -2,7 +2,15 @@
 import { AuthenticationError, ConnectionError, NotFoundError, ServerError, type Task } from '@vidforge/sdk';
 import { describe, expect, it } from 'vitest';
 import { seedValue } from '../src/fields.ts';
-import { describeRequest, describeVideo, elapsedMs, formatDuration, percent } from '../src/format.ts';
+import {
+  describeQueue,
+  describeRequest,
+  describeVideo,
+  elapsedMs,
+  formatDuration,
+  ordinal,
+  percent,
+} from '../src/format.ts';
 import { isStale } from '../src/player.ts';
 import { checkCredentials, signInErrorMessage } from '../src/session.ts';
 import { bodyFromPaths, placeDetails, validateRequest, valueAt } from '../src/validate.ts';
@@ -16,6 +24,34 @@ describe('format', () => {
     expect(elapsedMs({ ...task, status: 'IN_PROGRESS' }, 9_000)).toBe(8_000);
     expect(elapsedMs({ ...task, status: 'SUCCESS' }, 9_000)).toBe(4_000);
     expect([percent(0), percent(0.424), percent(1), percent(1.2)]).toEqual([0, 42, 100, 100]);
+  });
+
+  it('describes where a queued task waits, and warns when no runner is online', () => {
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 112].map(ordinal)).toEqual([
+      '1st',
+      '2nd',
+      '3rd',
+      '4th',
+      '11th',
+      '12th',
+      '13th',
+      '21st',
+      '112th',
+    ]);
+    const queue = { position: 3, positionIsLowerBound: false, runnerFamily: 'wan', runnersOnline: 0 };
+    expect(describeQueue({ status: 'PENDING', queue })).toEqual({
+      place: 'Queued: 3rd in line',
+      warning: 'No runner serving wan is online; the task waits until one connects.',
+    });
+    expect(describeQueue({ status: 'PENDING', queue: { ...queue, runnersOnline: 2 } }).warning).toBeNull();
+    expect(
+      describeQueue({ status: 'PENDING', queue: { ...queue, position: 1000, positionIsLowerBound: true } }).place,
+    ).toBe('Queued: 1000th or later in line');
+    // An in-process engine: no runners to count.
+    expect(
+      describeQueue({ status: 'PENDING', queue: { ...queue, runnerFamily: null, runnersOnline: null } }).warning,
+    ).toBeNull();
+    expect(describeQueue({ status: 'IN_PROGRESS', queue: null })).toEqual({ place: null, warning: null });
   });
 
   it('describes a video and a request', () => {

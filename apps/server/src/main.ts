@@ -33,6 +33,7 @@ import { loadSigningSecrets } from './modules/results/signing-secrets.ts';
 import { createUrlSigner } from './modules/results/url-signer.ts';
 import { createRunnerService } from './modules/runners/runner.service.ts';
 import { createTaskSources } from './modules/runners/task-sources.ts';
+import { createQueueInfo } from './modules/tasks/queue-info.ts';
 import { createTaskView } from './modules/tasks/task-view.ts';
 import { createTasksService } from './modules/tasks/tasks.service.ts';
 import { createUploads, withUploadedSources } from './modules/uploads/uploads.ts';
@@ -186,11 +187,17 @@ export async function startServer(
     events,
     log,
   });
+  // An idle runner long-polls at least every CLAIM_WAIT_MAX_MS; a busy one heartbeats within a lease.
+  const runnerSeenWithinMs = Math.max(2 * CLAIM_WAIT_MAX_MS, config.leaseMs);
   const tasksService = createTasksService({
     ledger,
     signal,
     clock,
-    view: createTaskView({ blobs, mediaUrlTtlMs: config.mediaUrlTtlMs }),
+    view: createTaskView({
+      blobs,
+      mediaUrlTtlMs: config.mediaUrlTtlMs,
+      queue: createQueueInfo({ ledger, runners: storage.runners, clock, runnerSeenWithinMs }),
+    }),
     taskTimeoutMs: config.taskTimeoutMs,
     maxAttempts: config.maxAttempts,
     idempotencyTtlMs: config.idempotencyTtlMs,
@@ -268,8 +275,7 @@ export async function startServer(
     runners: storage.runners,
     clock,
     engines: engines.names(),
-    // An idle runner long-polls at least every CLAIM_WAIT_MAX_MS; a busy one heartbeats within a lease.
-    runnerSeenWithinMs: Math.max(2 * CLAIM_WAIT_MAX_MS, config.leaseMs),
+    runnerSeenWithinMs,
     log,
   });
   if (roles.has('worker') && identity.predecessorPid !== null) {

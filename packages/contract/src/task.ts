@@ -17,6 +17,37 @@ export const VideoInfo = z
   .meta({ id: 'VideoInfo', description: 'Properties of the produced video (on SUCCESS)' });
 export type VideoInfo = z.infer<typeof VideoInfo>;
 
+/** Cap of `queue.position`: counting stops there, so a poll's cost is bounded whatever the backlog. */
+export const QUEUE_POSITION_CAP = 1000;
+
+export const TaskQueue = z
+  .object({
+    position: z
+      .number()
+      .int()
+      .min(1)
+      .describe(
+        `1 when the task is next to be claimed: 1 + the PENDING tasks of the same engine claimed before it. Counting stops at ${QUEUE_POSITION_CAP}`,
+      ),
+    positionIsLowerBound: z
+      .boolean()
+      .describe(`true when counting stopped at the cap: the task is at position ${QUEUE_POSITION_CAP} or later`),
+    runnerFamily: z
+      .string()
+      .nullable()
+      .describe('The model family whose remote runners run this task; null for an engine that runs in the server'),
+    runnersOnline: z
+      .number()
+      .int()
+      .min(0)
+      .nullable()
+      .describe(
+        'Remote runners allowed to serve this family and operation that called the server recently (0: the task waits until one connects); null when runnerFamily is null',
+      ),
+  })
+  .meta({ id: 'TaskQueue', description: 'Where a PENDING task waits (addition)' });
+export type TaskQueue = z.infer<typeof TaskQueue>;
+
 export const Task = z
   .object({
     taskId: z.string(),
@@ -33,6 +64,7 @@ export const Task = z
     request: z
       .union([GenerateRequest, UpscaleRequest, ExtendRequest])
       .describe('The request the task was made with, after validation: defaults filled in, prompts trimmed'),
+    queue: TaskQueue.nullable().describe('Where the task waits while PENDING (addition); null in every other status'),
   })
   .meta({ id: 'Task' });
 export type Task = z.infer<typeof Task>;

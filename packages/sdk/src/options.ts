@@ -65,7 +65,10 @@ export interface WaitOptions {
    * `*AndWait` methods, the submit). Default 1 800 000 (30 minutes); `Infinity` waits without limit.
    */
   timeoutMs?: number;
-  /** Called with the task whenever its status or progress changed, the first time included. */
+  /**
+   * Called with the task whenever its status, progress or `queue` (place in line, runners online)
+   * changed, the first time included.
+   */
   onProgress?: (task: Task) => void;
   /** First pause between polls. Default 1 000. */
   pollIntervalMs?: number;

@@ -41,6 +41,20 @@ export interface WaitProgress {
   idempotencyKey?: string;
 }
 
+/**
+ * Whether a queued task's place in line and runners online are unchanged. The hosted original
+ * sends no `queue` (undefined), read as null.
+ */
+function sameQueue(a: Task['queue'] | undefined, b: Task['queue'] | undefined): boolean {
+  if (!a || !b) return (a ?? null) === (b ?? null);
+  return (
+    a.position === b.position &&
+    a.positionIsLowerBound === b.positionIsLowerBound &&
+    a.runnerFamily === b.runnerFamily &&
+    a.runnersOnline === b.runnersOnline
+  );
+}
+
 /** Polls `fetchTask` until SUCCESS (resolves) or FAIL (rejects with TaskFailedError). */
 export async function pollUntilDone(
   fetchTask: (signal: AbortSignal) => Promise<JsonResponse<Task>>,
@@ -56,7 +70,12 @@ export async function pollUntilDone(
     try {
       const { data: task, headers, requestId } = await fetchTask(scope.signal);
       progress.lastTask = task;
-      if (!reported || reported.status !== task.status || reported.progress !== task.progress) {
+      if (
+        !reported ||
+        reported.status !== task.status ||
+        reported.progress !== task.progress ||
+        !sameQueue(reported.queue, task.queue)
+      ) {
         reported = task;
         options.onProgress?.(task);
       }

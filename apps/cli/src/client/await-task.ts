@@ -8,6 +8,7 @@ import { printJson } from '../output.ts';
 import { pollInterval } from './connection.ts';
 import { fail } from './errors.ts';
 import { formatElapsed, ProgressBar } from './progress-bar.ts';
+import { noRunnerWarning } from './queue-text.ts';
 import { formatBytes, type OutputMode, printTask } from './report.ts';
 
 export interface SavedMedia {
@@ -73,12 +74,26 @@ export async function awaitTask(
   let finished: Task | undefined;
   await interruptible(async (signal) => {
     const bar = mode.progress ? new ProgressBar(process.stderr) : undefined;
+    // Said when no runner can take the task, and again only after one was online and left.
+    let warned: string | null = null;
+    const warnOnce = (task: Task) => {
+      const warning = noRunnerWarning(task);
+      if (warning && warning !== warned) {
+        const line = `vidforge: warning: ${warning}`;
+        if (bar) bar.note(line);
+        else process.stderr.write(`${line}\n`);
+      }
+      warned = warning;
+    };
     try {
       finished = await client.waitForTask(taskId, {
         signal,
         timeoutMs: options.timeoutMs,
         pollIntervalMs: pollInterval(),
-        onProgress: (task) => bar?.update(task),
+        onProgress: (task) => {
+          bar?.update(task);
+          if (!mode.machine) warnOnce(task);
+        },
       });
       bar?.stop();
       const note = `Task ${taskId} succeeded after ${formatElapsed(bar?.elapsedMs ?? 0)}`;

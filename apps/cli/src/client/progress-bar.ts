@@ -1,5 +1,6 @@
 /** A live one-line progress display for terminals: bar, percentage, status, elapsed time. */
 import type { Task } from '@vidforge/sdk';
+import { queuedText } from './queue-text.ts';
 
 export function formatElapsed(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
@@ -12,7 +13,9 @@ export function formatElapsed(ms: number): string {
 export function renderLine(task: Task | undefined, elapsedMs: number, columns: number): string {
   const progress = task?.progress ?? 0;
   const status = (task?.status ?? 'WAITING').padEnd(11);
-  const tail = ` ${String(Math.floor(progress * 100)).padStart(3)}% ${status} ${formatElapsed(elapsedMs)}`;
+  // The place in line goes last: the line is cut to the terminal's width, the bar and time first.
+  const queued = task ? queuedText(task) : null;
+  const tail = ` ${String(Math.floor(progress * 100)).padStart(3)}% ${status} ${formatElapsed(elapsedMs)}${queued ? ` ${queued}` : ''}`;
   const width = Math.max(10, Math.min(40, columns - tail.length - 3));
   const filled = Math.round(progress * width);
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]${tail}`.slice(0, Math.max(1, columns - 1));
@@ -35,6 +38,12 @@ export class ProgressBar {
 
   update(task: Task): void {
     this.#task = task;
+    this.#draw();
+  }
+
+  /** Prints a line above the bar (which is redrawn under it). */
+  note(line: string): void {
+    this.#stream.write(`\r\x1b[2K${line}\n`);
     this.#draw();
   }
 

@@ -1,6 +1,7 @@
 /** How results are shown: human text on a terminal, JSON on stdout otherwise (or with --json). */
 import type { Task } from '@vidforge/sdk';
 import { printJson } from '../output.ts';
+import { noRunnerWarning, queuedText } from './queue-text.ts';
 
 export interface OutputMode {
   /** JSON only on stdout: --json, or stdout is not a terminal. */
@@ -26,12 +27,18 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+function statusText(task: Task): string {
+  if (task.status === 'SUCCESS' || task.status === 'FAIL') return task.status;
+  const queued = queuedText(task);
+  return `${task.status} ${percent(task)}${queued ? `, ${queued}` : ''}`;
+}
+
 /** The task as aligned "label  value" lines. */
 export function describeTask(task: Task): string {
   const rows: [string, string][] = [
     ['Task', task.taskId],
     ['Type', task.type],
-    ['Status', task.status === 'SUCCESS' || task.status === 'FAIL' ? task.status : `${task.status} ${percent(task)}`],
+    ['Status', statusText(task)],
     ['Created', time(task.createdAt)],
     ['Updated', time(task.updatedAt)],
   ];
@@ -43,6 +50,8 @@ export function describeTask(task: Task): string {
   if (task.mediaUrl) rows.push(['Media', task.mediaUrl]);
   if (task.expireTime !== null) rows.push(['Expires', time(task.expireTime)]);
   if (task.error) rows.push(['Error', `${task.error.code}: ${task.error.message}`]);
+  const warning = noRunnerWarning(task);
+  if (warning) rows.push(['Warning', warning]);
   return rows.map(([label, value]) => `${label.padEnd(8)} ${value}`).join('\n');
 }
 

@@ -227,6 +227,13 @@ export interface TaskLedger {
    * has a bound whatever the backlog.
    */
   queueStats(scanLimit: number): Promise<QueueStats>;
+  /**
+   * How many PENDING tasks of the task's engine a worker would claim before it: those earlier in
+   * the claim order (runAfter, createdAt, id), counted up to `limit` and no further, so a poll
+   * costs one bounded walk of the claim index whatever the backlog. Other operations of the same
+   * engine count too (a worker serving only some of them may skip those).
+   */
+  tasksAhead(task: Pick<TaskRecord, 'id' | 'engine' | 'runAfter' | 'createdAt'>, limit: number): Promise<number>;
 
   // --- the reaper and the sweeper ---
 

@@ -62,7 +62,7 @@ async function unfinishedReach(trx: Kysely<SqlSchema>, keyId: string, max: numbe
 }
 
 /** The ledger but for the worker side (task-leases.ts) and the queue statistics (queue-stats.ts). */
-type TaskRecords = Omit<TaskLedger, keyof LeaseWrites | 'queueStats'>;
+type TaskRecords = Omit<TaskLedger, keyof LeaseWrites | 'queueStats' | 'tasksAhead'>;
 
 export function createSqlTaskRecords(handle: SqlHandle): TaskRecords {
   const { db } = handle;

@@ -1,15 +1,18 @@
 /**
  * A task row as the wire shows it, with a fresh media URL on SUCCESS. The blob store makes the URL:
  * the API's signed media URL for the local store, a presigned GET for S3, so clients download
- * results from the object store directly.
+ * results from the object store directly. A PENDING task also says where it waits (queue-info.ts).
  */
 import type { Task } from '@vidforge/contract';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { TaskRecord } from '../../ports/task-ledger.ts';
+import type { QueueInfo } from './queue-info.ts';
 
 export interface TaskViewDeps {
   blobs: Pick<BlobStore, 'urlFor'>;
   mediaUrlTtlMs: number;
+  /** Where a PENDING task waits (null in other statuses). */
+  queue: QueueInfo;
 }
 
 export function createTaskView(deps: TaskViewDeps) {
@@ -39,6 +42,7 @@ export function createTaskView(deps: TaskViewDeps) {
       error: task.error,
       video: task.status === 'SUCCESS' ? task.video : null,
       request: task.request,
+      queue: await deps.queue(task),
     };
   };
 }
