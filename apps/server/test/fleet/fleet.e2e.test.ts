@@ -15,6 +15,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../../src/adapters/blob-s3/s3-client.ts';
+import { MIGRATIONS as POSTGRES_MIGRATIONS } from '../../src/adapters/postgres/migrations/index.ts';
 import { probe } from '../engines/preview-helpers.ts';
 import { downloadTo } from '../media/e2e-support.ts';
 import type { ChildServer } from '../process/child-server.ts';
@@ -295,7 +296,7 @@ describe('fleet processes on one PostgreSQL database', () => {
     const { fleet, query } = await freshFleet();
     const [a, b] = await Promise.all([fleet.serve('api'), fleet.serve('api')]);
     expect(a.url && b.url).toBeTruthy();
-    expect(await query('select version from schema_migrations')).toHaveLength(1);
+    expect(await query('select version from schema_migrations')).toHaveLength(POSTGRES_MIGRATIONS.length);
     expect(await query('select id from endpoints')).toHaveLength(1);
     expect(await query('select id from access_keys')).toHaveLength(1);
     // Exactly one of them printed the first-run key.
