@@ -24,6 +24,7 @@ describe('bench --quick', () => {
     expect(report.mode).toBe('quick');
     expect(report.families.map((f) => f.id)).toEqual([
       'api',
+      'limits',
       'dispatch',
       'queue',
       'media',
