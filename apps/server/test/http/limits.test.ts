@@ -101,6 +101,14 @@ describe('rate limits', () => {
     expect(answers[3]!.body.error.code).toBe('RATE_LIMITED');
     const listed = await as(server, unlimitedKey)('GET', '/video/tasks?limit=100');
     expect(listed.body.tasks).toHaveLength(3);
+    // An upload spends the same budget: refused before a byte of it is read.
+    const upload = await fetch(`${server.basePath}/${server.endpointPath}/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(64),
+    });
+    expect(upload.status).toBe(429);
+    expect(((await upload.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
 
     clock.advance(60_000);
     expect((await submit(5)).status).toBe(200);
