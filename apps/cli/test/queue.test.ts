@@ -3,9 +3,10 @@
  * real pseudo-terminal (human mode) and as JSON, against a server with a runner endpoint that no
  * runner serves and no in-process workers (so its tasks stay PENDING).
  */
+
+import { ordinal, queuePlace } from '@vidforge/sdk';
 import { addRunnerEndpoint, startTestServer, type TestServer, tempDir } from '@vidforge/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ordinal, queuedText } from '../src/client/queue-text.ts';
 import { baseEnv, runCli, runInTerminal } from './support/run-cli.ts';
 
 const WARNING = 'no runner serving ltx2 is online; the task waits until one connects';
@@ -91,8 +92,8 @@ describe('the queue of a PENDING task', () => {
       ({
         status: 'PENDING',
         queue: { position, positionIsLowerBound, runnerFamily: null, runnersOnline: null },
-      }) as Parameters<typeof queuedText>[0];
-    expect(queuedText(pending(1, false))).toBe('queued: 1st in line');
-    expect(queuedText(pending(1000, true))).toBe('queued: 1000th or later in line');
+      }) as Parameters<typeof queuePlace>[0];
+    expect(queuePlace(pending(1, false))).toBe('queued: 1st in line');
+    expect(queuePlace(pending(1000, true))).toBe('queued: 1000th or later in line');
   });
 });

@@ -1,5 +1,5 @@
 /** Formatting of task data for display; pure functions (unit-tested without a browser). */
-import type { Task, TaskStatus } from '@vidforge/sdk';
+import { noRunnerWarning, queuePlace, type Task, type TaskStatus } from '@vidforge/sdk';
 
 export const STATUS_LABELS: Record<TaskStatus, string> = {
   PENDING: 'Queued',
@@ -12,30 +12,18 @@ export function isActive(task: Pick<Task, 'status'>): boolean {
   return task.status === 'PENDING' || task.status === 'IN_PROGRESS';
 }
 
-/** 1 → "1st", 2 → "2nd", 11 → "11th", 23 → "23rd". */
-export function ordinal(n: number): string {
-  const teen = n % 100 >= 11 && n % 100 <= 13;
-  return `${n}${teen ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
-}
-
 /**
- * Where a PENDING task waits (docs/api.md#queue): its place in line, and a warning when no runner
- * that could take it is online (it would otherwise wait silently until its deadline). Nulls when
- * the task does not say (not PENDING, or a server without the field).
+ * Where a PENDING task waits (docs/api.md#queue), in the SDK's words, capitalised: its place in
+ * line, and a warning when no runner that could take it is online (it would otherwise wait silently
+ * until its deadline). Nulls when the task does not say (not PENDING, or a server without the field).
  */
 export function describeQueue(task: Pick<Task, 'status' | 'queue'>): { place: string | null; warning: string | null } {
-  const queue = task.status === 'PENDING' ? task.queue : null;
-  if (!queue) return { place: null, warning: null };
-  return {
-    place: queue.positionIsLowerBound
-      ? `Queued: ${queue.position}th or later in line`
-      : `Queued: ${ordinal(queue.position)} in line`,
-    warning:
-      queue.runnersOnline === 0
-        ? `No runner serving ${queue.runnerFamily} is online; the task waits until one connects.`
-        : null,
-  };
+  const place = queuePlace(task);
+  const warning = noRunnerWarning(task);
+  return { place: place && sentenceCase(place), warning: warning && `${sentenceCase(warning)}.` };
 }
+
+const sentenceCase = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 
 /** 7 → "0:07", 3725 → "1:02:05". */
 export function formatDuration(ms: number): string {

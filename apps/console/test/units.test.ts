@@ -1,16 +1,8 @@
 /** The console's pure parts, without a browser: formatting, validation, sign-in messages. */
-import { AuthenticationError, ConnectionError, NotFoundError, ServerError, type Task } from '@vidforge/sdk';
+import { AuthenticationError, ConnectionError, NotFoundError, ordinal, ServerError, type Task } from '@vidforge/sdk';
 import { describe, expect, it } from 'vitest';
 import { seedValue } from '../src/fields.ts';
-import {
-  describeQueue,
-  describeRequest,
-  describeVideo,
-  elapsedMs,
-  formatDuration,
-  ordinal,
-  percent,
-} from '../src/format.ts';
+import { describeQueue, describeRequest, describeVideo, elapsedMs, formatDuration, percent } from '../src/format.ts';
 import { isStale } from '../src/player.ts';
 import { checkCredentials, signInErrorMessage } from '../src/session.ts';
 import { bodyFromPaths, placeDetails, validateRequest, valueAt } from '../src/validate.ts';

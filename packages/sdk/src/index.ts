@@ -28,4 +28,5 @@ export type {
   VidforgeOptions,
   WaitOptions,
 } from './options.ts';
+export { noRunnerWarning, ordinal, queuePlace } from './queue-text.ts';
 export type { UploadSource } from './upload.ts';

@@ -2,13 +2,14 @@
  * Waiting (and optionally downloading) in the foreground. Ctrl-C stops only this process: the task
  * keeps running on the server, and the message says how to pick it up again.
  */
+
+import { noRunnerWarning } from '@vidforge/sdk';
 import type { Task, Vidforge } from '@vidforge/sdk/node';
 import { CliError, EXIT, usageError } from '../cli-error.ts';
 import { printJson } from '../output.ts';
 import { pollInterval } from './connection.ts';
 import { fail } from './errors.ts';
 import { formatElapsed, ProgressBar } from './progress-bar.ts';
-import { noRunnerWarning } from './queue-text.ts';
 import { formatBytes, type OutputMode, printTask } from './report.ts';
 
 export interface SavedMedia {

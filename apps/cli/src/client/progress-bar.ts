@@ -1,6 +1,6 @@
 /** A live one-line progress display for terminals: bar, percentage, status, elapsed time. */
 import type { Task } from '@vidforge/sdk';
-import { queuedText } from './queue-text.ts';
+import { queuePlace } from '@vidforge/sdk';
 
 export function formatElapsed(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
@@ -14,7 +14,7 @@ export function renderLine(task: Task | undefined, elapsedMs: number, columns: n
   const progress = task?.progress ?? 0;
   const status = (task?.status ?? 'WAITING').padEnd(11);
   // The place in line goes last: the line is cut to the terminal's width, the bar and time first.
-  const queued = task ? queuedText(task) : null;
+  const queued = task ? queuePlace(task) : null;
   const tail = ` ${String(Math.floor(progress * 100)).padStart(3)}% ${status} ${formatElapsed(elapsedMs)}${queued ? ` ${queued}` : ''}`;
   const width = Math.max(10, Math.min(40, columns - tail.length - 3));
   const filled = Math.round(progress * width);

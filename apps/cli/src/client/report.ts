@@ -1,7 +1,7 @@
 /** How results are shown: human text on a terminal, JSON on stdout otherwise (or with --json). */
 import type { Task } from '@vidforge/sdk';
+import { noRunnerWarning, queuePlace } from '@vidforge/sdk';
 import { printJson } from '../output.ts';
-import { noRunnerWarning, queuedText } from './queue-text.ts';
 
 export interface OutputMode {
   /** JSON only on stdout: --json, or stdout is not a terminal. */
@@ -29,7 +29,7 @@ export function formatBytes(bytes: number): string {
 
 function statusText(task: Task): string {
   if (task.status === 'SUCCESS' || task.status === 'FAIL') return task.status;
-  const queued = queuedText(task);
+  const queued = queuePlace(task);
   return `${task.status} ${percent(task)}${queued ? `, ${queued}` : ''}`;
 }
 

@@ -1,9 +1,12 @@
 /**
- * The human words for a PENDING task's `queue` (docs/api.md#queue): its place in line, and the
- * warning that matters most: no runner is online to take it, so it will wait (until its deadline,
- * if none connects) rather than run. JSON mode prints the field as the server sent it.
+ * Words for a PENDING task's `queue` (a Vidforge addition, docs/api.md#queue), so every client says
+ * the same: its place in line, and the warning that matters most, that no runner is online to take
+ * it, so it waits (until its deadline, if none connects) rather than runs. The CLI prints them as
+ * they are; the console capitalises them.
  */
-import type { Task } from '@vidforge/sdk';
+import type { Task } from './contract-types.ts';
+
+type Queued = Pick<Task, 'status' | 'queue'>;
 
 /** 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 112th ... */
 export function ordinal(n: number): string {
@@ -13,7 +16,7 @@ export function ordinal(n: number): string {
 }
 
 /** "queued: 3rd in line", or null when the task does not say where it waits. */
-export function queuedText(task: Task): string | null {
+export function queuePlace(task: Queued): string | null {
   const queue = task.status === 'PENDING' ? task.queue : null;
   if (!queue) return null;
   return queue.positionIsLowerBound
@@ -22,7 +25,7 @@ export function queuedText(task: Task): string | null {
 }
 
 /** The warning for a task that no runner can take now, else null. */
-export function noRunnerWarning(task: Task): string | null {
+export function noRunnerWarning(task: Queued): string | null {
   const queue = task.status === 'PENDING' ? task.queue : null;
   if (queue?.runnersOnline !== 0) return null;
   return `no runner serving ${queue.runnerFamily} is online; the task waits until one connects`;
