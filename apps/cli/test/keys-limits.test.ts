@@ -3,29 +3,16 @@
  * process against a data directory: limits stored and shown, malformed values refused with a clear
  * usage error before anything is written. (The flags alone: keys-limit-flags.test.ts.)
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../server/test/support/index.ts';
+import { runCli } from './support/run-cli.ts';
 
-const BIN = fileURLToPath(new URL('../bin/vidforge.js', import.meta.url));
 const dirs: { remove(): Promise<void> }[] = [];
 afterAll(async () => {
   for (const d of dirs) await d.remove();
 });
 
-async function vidforge(args: string[], env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const vidforge = (args: string[], env: Record<string, string>) => runCli(args, { env: { ...process.env, ...env } });
 
 describe('vidforge keys with limits', () => {
   it('creates, updates and lists limits; a malformed value writes nothing', async () => {

@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../../server/test/process/child-server.ts';
 import { tempDir } from '../../server/test/support/index.ts';
+import { runCli } from './support/run-cli.ts';
 
-const BIN = fileURLToPath(new URL('../bin/vidforge.js', import.meta.url));
 const dirs: { remove(): Promise<void> }[] = [];
 afterAll(async () => {
   for (const d of dirs) await d.remove();
@@ -21,17 +21,7 @@ async function dataDir() {
   return dir.path;
 }
 
-async function vidforge(args: string[], env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const vidforge = (args: string[], env: Record<string, string>) => runCli(args, { env: { ...process.env, ...env } });
 
 describe('vidforge serve, first run', () => {
   it('creates its data, one endpoint and one key, and prints a curl command that works', async () => {
