@@ -58,15 +58,16 @@ describe('the queue of a PENDING task', () => {
   });
 
   it('wait shows the place in line on its progress line, follows it as it moves up, and warns once', async () => {
-    const waiting = runInTerminal(['wait', second, '--timeout', '3'], { env });
-    // The task ahead leaves the queue while the CLI waits: the next poll shows the new place.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const cancelled = await server.call(
-      'DELETE',
-      `${env.VIDFORGE_BASE_URL}/${env.VIDFORGE_ENDPOINT}/video/tasks/${first}`,
-    );
-    expect(cancelled.body.status).toBe('FAIL');
-    const { output } = await waiting;
+    // The task ahead leaves the queue once the CLI shows it waiting 2nd: the next poll shows the new place.
+    let cancelled: ReturnType<typeof server.call> | undefined;
+    const { output } = await runInTerminal(['wait', second, '--timeout', '3'], {
+      env,
+      typeWhen: /queued: 2nd in line/,
+      onMatch: () => {
+        cancelled = server.call('DELETE', `${env.VIDFORGE_BASE_URL}/${env.VIDFORGE_ENDPOINT}/video/tasks/${first}`);
+      },
+    });
+    expect((await cancelled)?.body.status).toBe('FAIL');
     expect(output).toMatch(/\[-+\] +0% PENDING +\d+:\d\d queued: 2nd in line/);
     expect(output).toMatch(/\[-+\] +0% PENDING +\d+:\d\d queued: 1st in line/);
     expect(output.split(`vidforge: warning: ${WARNING}`).length - 1).toBe(1);

@@ -67,12 +67,19 @@ const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 /**
  * Runs the binary on a pseudo-terminal (`script -qfec CMD /dev/null`): stdout and stderr are both
  * the terminal, so the CLI behaves as for a person. Returns everything the terminal showed, and
- * `script -e` passes the command's exit code through. `keys` are typed into the terminal once the
- * output matches `typeWhen` (e.g. "\x03" is Ctrl-C, delivered as SIGINT by the terminal itself).
+ * `script -e` passes the command's exit code through. Once the output matches `typeWhen`, `keys`
+ * are typed into the terminal (e.g. "\x03" is Ctrl-C, delivered as SIGINT by the terminal itself)
+ * and `onMatch` is called, so a test acts when the command shows something, not after a guess.
  */
 export function runInTerminal(
   args: string[],
-  options: { env?: Record<string, string | undefined>; keys?: string; typeWhen?: RegExp; columns?: number } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    keys?: string;
+    typeWhen?: RegExp;
+    onMatch?: () => void;
+    columns?: number;
+  } = {},
 ): Promise<{ code: number | null; output: string }> {
   const command = `stty cols ${options.columns ?? 100} rows 30; exec ${[process.execPath, BIN, ...args].map(quote).join(' ')}`;
   return new Promise((resolve, reject) => {
@@ -81,12 +88,13 @@ export function runInTerminal(
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const chunks: Buffer[] = [];
-    let typed = options.keys === undefined;
+    let matched = options.keys === undefined && options.onMatch === undefined;
     const onData = (c: Buffer) => {
       chunks.push(c);
-      if (!typed && (options.typeWhen ?? /./).test(Buffer.concat(chunks).toString('utf8'))) {
-        typed = true;
-        child.stdin.write(options.keys!);
+      if (!matched && (options.typeWhen ?? /./).test(Buffer.concat(chunks).toString('utf8'))) {
+        matched = true;
+        if (options.keys !== undefined) child.stdin.write(options.keys);
+        options.onMatch?.();
       }
     };
     child.stdout.on('data', onData);
