@@ -5,8 +5,7 @@ const ALL = ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'bench/
 /**
  * The slow part of the suite: whole processes started, killed and restarted, fleets of them, the
  * browser, the benchmark harness, and the matrices that render many real videos. `npm test` skips
- * these so that the developers' default stays under three minutes on 2 cores (it also runs two files
- * at a time, which the timing-sensitive process tests here would not bear); `npm run test:full`
+ * these so that the developers' default stays near three minutes on 2 cores; `npm run test:full`
  * (scripts/test, CI) runs everything. A new test belongs here when it takes seconds of wall time.
  */
 const SLOW = [
