@@ -71,13 +71,14 @@ describe.concurrent('exit codes', () => {
 
   it('config (3), auth (4), not found (7) and unavailable (8)', async () => {
     const port = await closedPort();
-    const [config, badUrl, auth, notFound, wrongEndpoint, down] = await Promise.all([
+    const [config, badUrl, auth, notFound, wrongEndpoint, down, noBasePath] = await Promise.all([
       vidforge(['list'], { VIDFORGE_BASE_URL: undefined }),
       vidforge(['list'], { VIDFORGE_BASE_URL: 'localhost:8080' }),
       vidforge(['list', '--json'], { VIDFORGE_ACCESS_KEY: 'not-the-key' }),
       vidforge(['status', 'unknownTask00000000000']),
       vidforge(['list'], { VIDFORGE_ENDPOINT: 'not-an-endpoint' }),
       vidforge(['list'], { VIDFORGE_BASE_URL: `http://127.0.0.1:${port}/v1/ai` }),
+      vidforge(['list'], { VIDFORGE_BASE_URL: new URL(server.basePath).origin }),
     ]);
     expect(config.code).toBe(EXIT.config);
     expect(config.stderr).toMatch(/missing the base URL/);
@@ -93,7 +94,12 @@ describe.concurrent('exit codes', () => {
     expect(notFound.stderr).toMatch(/TASK_NOT_FOUND/);
     expect(wrongEndpoint.code).toBe(EXIT.notFound);
     expect(down.code).toBe(EXIT.unavailable);
+    expect(down.stderr).toContain(`Cannot reach http://127.0.0.1:${port}: `);
     expect(down.stderr).toMatch(/ECONNREFUSED.*CONNECTION_ERROR/);
+    expect(noBasePath.code).toBe(EXIT.notFound);
+    expect(noBasePath.stderr).toMatch(/No route for .*check the base URL: it must end with the API basePath/);
+    // A missing task or endpoint is a real 404, not a wrong base URL: no hint there.
+    expect(notFound.stderr + wrongEndpoint.stderr).not.toContain('check the base URL');
   });
 
   it('task failed (5): the failed task is printed and the code is named', async () => {
@@ -106,9 +112,10 @@ describe.concurrent('exit codes', () => {
 
   it('timeout (6): says how to resume, and the task keeps running', async () => {
     const { taskId } = JSON.parse((await vidforge(['generate', 'test: steps=300 stepMs=100'])).stdout);
-    const result = await vidforge(['wait', taskId, '--timeout', '0.3']);
+    const result = await vidforge(['wait', taskId, '--timeout', '0.3', '-o', 'my clip.mp4']);
     expect(result.code).toBe(EXIT.timeout);
-    expect(result.stderr).toContain(`Resume with: vidforge wait ${taskId}`);
+    // The hint keeps -o FILE, quoted for the shell, so pasting it still downloads.
+    expect(result.stderr).toContain(`Resume with: vidforge wait ${taskId} -o 'my clip.mp4'`);
     expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'WAIT_TIMEOUT', taskId });
     expect((await server.call('GET', `/video/tasks/${taskId}`)).body.status).toMatch(/PENDING|IN_PROGRESS/);
     await server.call('DELETE', `/video/tasks/${taskId}`);

@@ -40,7 +40,7 @@ describe('generate flags', () => {
     [{ duration: '4s' }, '--duration: expected an integer, got "4s"'],
     [{ seed: '1.5' }, '--seed: expected an integer'],
     [{ seed: '4294967296' }, '--seed: '],
-    [{ aspect: '2:1' }, '--aspect: '],
+    [{ aspect: '2:1' }, '--aspect: must be one of 16:9, 9:16, 4:3, 3:4, 1:1'],
     [{ image: 'ftp://e.com/a.png' }, '--image: must use http or https'],
     [{ image: 'https://user:pw@e.com/a.png' }, '--image: must not contain a user name or password'],
     [{ negative: 'x'.repeat(2001) }, '--negative: must be at most 2000 characters'],

@@ -3,7 +3,6 @@
  * and every endpoints/keys admin command with --json output and exit codes.
  */
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../../server/test/process/child-server.ts';

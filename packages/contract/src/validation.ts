@@ -25,6 +25,10 @@ function toDetails(issue: z.core.$ZodIssue): ErrorDetail[] {
   if (issue.code === 'invalid_type' && issue.input === undefined) {
     return [{ path, message: 'is required' }];
   }
+  // One wording for every enum, the same one the CLI uses for its own flags.
+  if (issue.code === 'invalid_value') {
+    return [{ path, message: `must be one of ${issue.values.map(String).join(', ')}` }];
+  }
   return [{ path, message: issue.message }];
 }
 

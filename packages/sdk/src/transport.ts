@@ -131,8 +131,12 @@ export class Transport {
         if (call.signal?.aborted) throw call.signal.reason;
         if (error instanceof APIError) throw error;
         failure = timer.signal.aborted
-          ? new ConnectionError('CONNECTION_ERROR', `No response within ${timeoutMs} ms`, { cause: error })
-          : new ConnectionError('CONNECTION_ERROR', `Network error: ${messageOf(error)}`, { cause: error });
+          ? new ConnectionError('CONNECTION_ERROR', `No response from ${originOf(url)} within ${timeoutMs} ms`, {
+              cause: error,
+            })
+          : new ConnectionError('CONNECTION_ERROR', `Cannot reach ${originOf(url)}: ${messageOf(error)}`, {
+              cause: error,
+            });
       } finally {
         timer.dispose();
         if (!keep) link.dispose();
@@ -152,4 +156,13 @@ function messageOf(error: unknown): string {
   const base = error instanceof Error ? error.message : String(error);
   if (cause?.code) return `${base} (${cause.code})`;
   return cause?.message ? `${base}: ${cause.message}` : base;
+}
+
+/** The server a request went to, for connection errors: the scheme, host and port, never the path or query. */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
 }

@@ -113,6 +113,8 @@ describe('typed errors', () => {
     expect(error).toBeInstanceOf(ConnectionError);
     expect(error).toMatchObject({ status: undefined, code: 'CONNECTION_ERROR' });
     expect((error as Error).message).toMatch(/ECONNREFUSED/);
+    // Names the server it tried, without the path or the key.
+    expect((error as Error).message).toContain(`Cannot reach ${new URL(closed.basePath).origin}: `);
   });
 
   it('TaskFailedError, TimeoutError and MediaUnavailableError from the waiting and download paths', async () => {

@@ -8,7 +8,7 @@ import type { Task, Vidforge } from '@vidforge/sdk/node';
 import { CliError, EXIT, usageError } from '../cli-error.ts';
 import { printJson } from '../output.ts';
 import { pollInterval } from './connection.ts';
-import { fail } from './errors.ts';
+import { fail, resumeCommand, shellWord } from './errors.ts';
 import { formatElapsed, ProgressBar } from './progress-bar.ts';
 import { formatBytes, type OutputMode, printTask } from './report.ts';
 
@@ -104,7 +104,7 @@ export async function awaitTask(
     } catch (error) {
       bar?.stop();
       if (signal.aborted) throw interrupted(taskId, finished, options.output, mode);
-      fail(mode, error);
+      fail(mode, error, { output: options.output });
     }
   });
 }
@@ -112,7 +112,7 @@ export async function awaitTask(
 function interrupted(taskId: string, finished: Task | undefined, output: string | undefined, mode: OutputMode) {
   if (mode.machine) printJson({ taskId, interrupted: true });
   const message = finished
-    ? `interrupted during the download; task ${taskId} has finished. Download it with: vidforge download ${taskId} -o ${output}`
-    : `stopped waiting; task ${taskId} keeps running on the server. Resume with: vidforge wait ${taskId}`;
+    ? `interrupted during the download; task ${taskId} has finished. Download it with: vidforge download ${taskId} -o ${shellWord(output ?? '-')}`
+    : `stopped waiting; task ${taskId} keeps running on the server. Resume with: ${resumeCommand(taskId, output)}`;
   return new CliError(message, EXIT.interrupted);
 }

@@ -26,9 +26,25 @@ function exitCodeOf(error: APIError): number {
   return EXIT.failure;
 }
 
-function messageOf(error: APIError): string {
+/** `value` as one POSIX shell word, so a printed command can be pasted as it is. */
+export function shellWord(value: string): string {
+  return /^[\w./@%+=:,-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+/** What picks a task up again: `vidforge wait ID`, keeping the `-o FILE` the user gave. */
+export function resumeCommand(taskId: string, output?: string): string {
+  return output === undefined ? `vidforge wait ${taskId}` : `vidforge wait ${taskId} -o ${shellWord(output)}`;
+}
+
+/** A 404 from no route at all (not a missing task or endpoint) means the base URL lacks the basePath. */
+const BASE_URL_HINT = 'check the base URL: it must end with the API basePath, e.g. http://localhost:8080/v1/ai';
+
+function messageOf(error: APIError, context: FailContext): string {
   if (error instanceof TimeoutError && error.taskId) {
-    return `${error.message}\nResume with: vidforge wait ${error.taskId}`;
+    return `${error.message}\nResume with: ${resumeCommand(error.taskId, context.output)}`;
+  }
+  if (error instanceof NotFoundError && error.code === 'NOT_FOUND' && error.message.startsWith('No route for')) {
+    return `${error.message} (${error.code}); ${BASE_URL_HINT}`;
   }
   if (error instanceof AuthenticationError) {
     return `${error.message} (${error.code}); check the access key (VIDFORGE_ACCESS_KEY, --key or \`vidforge login\`)`;
@@ -39,8 +55,13 @@ function messageOf(error: APIError): string {
     : `${error.message} (${error.code})${id}`;
 }
 
+export interface FailContext {
+  /** The `-o FILE` of the command, kept in the resume hint. */
+  output?: string;
+}
+
 /** Rethrows `error` as a CliError with the right exit code, after printing it as JSON in machine mode. */
-export function fail(mode: OutputMode, error: unknown): never {
+export function fail(mode: OutputMode, error: unknown, context: FailContext = {}): never {
   if (error instanceof CliError || !(error instanceof APIError)) throw error;
   if (mode.machine) {
     if (error instanceof TaskFailedError) printJson(error.task);
@@ -57,5 +78,5 @@ export function fail(mode: OutputMode, error: unknown): never {
       });
     }
   }
-  throw new CliError(messageOf(error), exitCodeOf(error));
+  throw new CliError(messageOf(error, context), exitCodeOf(error));
 }
