@@ -4,7 +4,8 @@
  * values as the contract's, the core sources need no Node types, and the JavaScript runs.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { tempDir } from '@vidforge/server/testing';
@@ -15,6 +16,8 @@ import { type SdkServer, startSdkServer } from './support/sdk-server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const run = promisify(execFile);
+/** Debian's Node, the oldest the SDK supports; the project itself runs on a newer one. */
+const SYSTEM_NODE = '/usr/bin/node';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let dist: string;
@@ -84,11 +87,24 @@ export const parity: [
 
 describe('SDK build', () => {
   it('emits both entries with declarations and no dependency on the contract or zod', async () => {
-    expect(files).toEqual(expect.arrayContaining(['index.js', 'index.d.ts', 'node.js', 'node.d.ts', 'package.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'index.js',
+        'index.d.ts',
+        'node.js',
+        'node.d.ts',
+        'package.json',
+        'cjs/node.js',
+        'cjs/node.d.ts',
+      ]),
+    );
     const pkg = JSON.parse(await readFile(join(dist, 'package.json'), 'utf8'));
     expect(pkg).toMatchObject({ name: '@vidforge/sdk', type: 'module' });
     expect(pkg.dependencies).toBeUndefined();
-    expect(pkg.exports['./node']).toEqual({ types: './node.d.ts', default: './node.js' });
+    expect(pkg.exports['./node']).toEqual({
+      import: { types: './node.d.ts', default: './node.js' },
+      require: { types: './cjs/node.d.ts', default: './cjs/node.js' },
+    });
     const types = await readFile(join(dist, 'contract-types.d.ts'), 'utf8');
     expect(types).toMatch(/duration\?: undefined \| 2 \| 4 \| 8;/);
   });
@@ -148,6 +164,38 @@ describe('SDK build', () => {
         env: { ...process.env, B: env.server.basePath, E: env.server.endpointPath, K: env.server.key },
       });
       expect(JSON.parse(stdout)).toEqual({ status: 'SUCCESS', missing: true });
+    });
+
+    it('installs by path into a project outside the repository and runs on the system Node, as import and require', async () => {
+      // What docs/sdk.md tells users: pack dist, install the tarball. Nothing here touches the
+      // repository's own package.json or lockfile; the package has no dependencies, so offline works.
+      const packed = join(dir.path, 'packed');
+      const project = join(dir.path, 'project');
+      await mkdir(packed);
+      await mkdir(project);
+      await run('npm', ['pack', dist, '--pack-destination', packed], { cwd: dir.path });
+      await writeFile(join(project, 'package.json'), '{ "name": "sdk-consumer", "private": true }\n');
+      const tarball = join(packed, (await readdir(packed)).find((f) => f.endsWith('.tgz'))!);
+      await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: project });
+      // The oldest Node the package supports is what the machine ships (20); fall back to this one.
+      const node = existsSync(SYSTEM_NODE) ? SYSTEM_NODE : process.execPath;
+      const version = (await run(node, ['--version'])).stdout.trim();
+      expect(Number(/^v(\d+)/.exec(version)?.[1])).toBeGreaterThanOrEqual(20);
+      const submit = (load: string) => `${load}
+        const client = new Vidforge({ baseUrl: process.env.B, endpointPath: process.env.E, accessKey: process.env.K });
+        client.generateAndWait({ prompt: 'installed by path' }, { pollIntervalMs: 20 })
+          .then((task) => console.log(JSON.stringify({ status: task.status, queue: typeof queuePlace })));`;
+      const options = {
+        cwd: project,
+        env: { ...process.env, B: env.server.basePath, E: env.server.endpointPath, K: env.server.key },
+      };
+      const require_ =
+        "const { Vidforge } = require('@vidforge/sdk/node'); const { queuePlace } = require('@vidforge/sdk');";
+      const import_ = "import { Vidforge } from '@vidforge/sdk/node'; import { queuePlace } from '@vidforge/sdk';";
+      const cjs = await run(node, ['-e', submit(require_)], options);
+      const esm = await run(node, ['--input-type=module', '-e', submit(import_)], options);
+      for (const { stdout } of [cjs, esm])
+        expect(JSON.parse(stdout), version).toEqual({ status: 'SUCCESS', queue: 'function' });
     });
   });
 });
