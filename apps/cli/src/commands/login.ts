@@ -17,6 +17,9 @@ VIDFORGE_ACCESS_KEY, else are asked for (the key without echo); a key can also b
   printf %s "$KEY" | vidforge login --base-url http://localhost:8080/v1/ai --endpoint PATH
 The key is checked against the server first (skip with --no-verify) and is never printed.`;
 
+/** What `vidforge login --help` (and logout) prints. */
+export const LOGIN_USAGE = `${LOGIN_HELP}\n\n${LOGIN_DETAILS}`;
+
 export async function login(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
     'base-url': { type: 'string' },
@@ -27,7 +30,7 @@ export async function login(argv: string[]): Promise<void> {
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
-  if (values.help) return void process.stdout.write(`${LOGIN_HELP}\n\n${LOGIN_DETAILS}\n`);
+  if (values.help) return void process.stdout.write(`${LOGIN_USAGE}\n`);
   const mode = outputMode(values.json);
   const env = process.env;
   const interactive = process.stdin.isTTY === true;

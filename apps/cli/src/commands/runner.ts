@@ -26,6 +26,9 @@ VIDFORGE_RUNNER_TOKEN; prefer the variable: a flag shows in the process list.
 ffmpeg settings (VIDFORGE_FFMPEG, VIDFORGE_FFMPEG_THREADS, ...) are the server's; keep
 VIDFORGE_FFMPEG_THREADS equal on both for byte-identical results.`;
 
+/** What `vidforge runner --help` prints. */
+export const RUNNER_USAGE = `${RUNNER_HELP}\n\n${DETAILS}`;
+
 const FLAGS = {
   server: { type: 'string' },
   token: { type: 'string' },
@@ -72,7 +75,7 @@ async function previewExecutor(): Promise<{ executor: Executor; ffmpegVersion: s
 export async function runner(argv: string[]): Promise<void> {
   const { values } = parse(argv, FLAGS);
   if (values.help) {
-    process.stdout.write(`${RUNNER_HELP}\n\n${DETAILS}\n`);
+    process.stdout.write(`${RUNNER_USAGE}\n`);
     return;
   }
   const server = values.server ?? process.env.VIDFORGE_RUNNER_SERVER;

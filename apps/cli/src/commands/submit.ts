@@ -20,6 +20,9 @@ Prints the task id. --wait follows the task to the end (progress bar on a termin
 -o FILE also downloads the video (implies --wait; "-o -" writes it to stdout).
 --idempotency-key KEY makes re-running the same command return the same task.`;
 
+/** What `vidforge generate --help` (and upscale, extend) prints. */
+export const SUBMIT_USAGE = `${SUBMIT_HELP}\n\n${SUBMIT_DETAILS}\n\n${CONNECTION_HELP}`;
+
 export const WAIT_FLAGS = {
   wait: { type: 'boolean' },
   output: { type: 'string', short: 'o' },
@@ -37,7 +40,7 @@ export function timeoutOf(value: string | undefined): number | undefined {
 }
 
 function helpRequested(help: boolean | undefined): boolean {
-  if (help) process.stdout.write(`${SUBMIT_HELP}\n\n${SUBMIT_DETAILS}\n\n${CONNECTION_HELP}\n`);
+  if (help) process.stdout.write(`${SUBMIT_USAGE}\n`);
   return help === true;
 }
 

@@ -15,8 +15,11 @@ vidforge cancel TASK_ID
 vidforge list [--status PENDING|IN_PROGRESS|SUCCESS|FAIL] [--limit N] [--cursor CURSOR] [--all]
 vidforge download TASK_ID [-o FILE]        (default FILE: TASK_ID.mp4; "-o -" writes to stdout)`;
 
+/** What `vidforge status --help` (and wait, cancel, list, download) prints. */
+export const TASKS_USAGE = `${TASKS_HELP}\n\n${CONNECTION_HELP}`;
+
 function help(values: { help?: boolean }): boolean {
-  if (values.help) process.stdout.write(`${TASKS_HELP}\n\n${CONNECTION_HELP}\n`);
+  if (values.help) process.stdout.write(`${TASKS_USAGE}\n`);
   return values.help === true;
 }
 

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '../src/cli-error.ts';
+import { EXIT } from '../../src/cli-error.ts';
 
 const CLIENT_COMMANDS = [
   'generate',
@@ -19,7 +19,7 @@ const CLIENT_COMMANDS = [
 
 describe('docs/cli.md', () => {
   it('documents every client command and exactly the exit codes of cli-error.ts', async () => {
-    const markdown = await readFile(resolve(import.meta.dirname, '../../../docs/cli.md'), 'utf8');
+    const markdown = await readFile(resolve(import.meta.dirname, '../../../../docs/cli.md'), 'utf8');
     for (const command of CLIENT_COMMANDS) expect(markdown).toContain(`vidforge ${command}`);
     const section = markdown.slice(markdown.indexOf('## Exit codes'));
     const documented = [...section.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]));
