@@ -104,3 +104,48 @@ export function formatBytes(bytes: number): string {
   }
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
+
+/** What an upscale or extend was made from, told without showing a signed URL. */
+export type SourceRef =
+  | { kind: 'task'; taskId: string }
+  | { kind: 'upload' }
+  | { kind: 'url'; label: string }
+  | { kind: 'none' };
+
+/** Media URL paths that name their task: this server's `/v1/media/{taskId}.mp4`, and S3 keys. */
+const RESULT_PATHS = [/^\/v1\/media\/([\w-]+)\.mp4$/, /\/results\/([\w-]+)(?:\/\d+)?\.mp4$/];
+
+export function describeSource(task: Pick<Task, 'request'>): SourceRef {
+  const config = (task.request as { config?: { sourceVideo?: string; sourceImage?: string } }).config;
+  const source = config?.sourceVideo ?? config?.sourceImage;
+  if (!source) return { kind: 'none' };
+  let url: URL;
+  try {
+    url = new URL(source);
+  } catch {
+    return { kind: 'url', label: source };
+  }
+  for (const pattern of RESULT_PATHS) {
+    const taskId = pattern.exec(url.pathname)?.[1];
+    if (taskId) return { kind: 'task', taskId };
+  }
+  if (url.pathname.startsWith('/v1/videos/uploads/')) return { kind: 'upload' };
+  const file = url.pathname.split('/').filter(Boolean).at(-1);
+  return { kind: 'url', label: file ? `${url.host}/…/${decodeURIComponent(file)}` : url.host };
+}
+
+/**
+ * A media URL of this server (`/v1/media/…`) on the page's own origin: the server signs the path,
+ * not the host, and a page opened as `localhost` gets URLs made for `127.0.0.1` (or the public
+ * URL), which the browser treats as another site: a download link there would navigate away from
+ * the console (and sign the user out) instead of saving the file. Other URLs (S3) are kept.
+ */
+export function onPageOrigin(mediaUrl: string, pageOrigin: string): string {
+  try {
+    const url = new URL(mediaUrl);
+    if (!url.pathname.startsWith('/v1/media/')) return mediaUrl;
+    return `${pageOrigin}${url.pathname}${url.search}`;
+  } catch {
+    return mediaUrl;
+  }
+}

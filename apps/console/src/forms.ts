@@ -156,8 +156,9 @@ function operationForm(type: TaskType, deps: ComposeDeps): OperationForm {
     },
     summary,
     ...fields.map((f) => f.root),
-    h('div', { class: 'actions' }, submit, resetButton),
-    status,
+    // Sticks to the bottom of the screen while the form is longer than it, so the submit button
+    // and what it said stay in view (the generate form is taller than a 900 px laptop screen).
+    h('div', { class: 'form-footer' }, h('div', { class: 'actions' }, submit, resetButton), status),
   );
 
   const touched = new Set<string>();
@@ -310,10 +311,23 @@ export function createCompose(deps: ComposeDeps): Compose {
   const root = h(
     'section',
     { class: 'compose panel', 'aria-labelledby': 'compose-title' },
-    h('h2', { id: 'compose-title' }, 'New task'),
+    h(
+      'div',
+      { class: 'panel-head' },
+      h('h2', { id: 'compose-title' }, 'New task'),
+      h('p', { class: 'help' }, 'Ctrl+Enter submits'),
+    ),
     tablist,
     ...forms.map((f) => f.form),
   );
+  // Ctrl+Enter (⌘+Enter on a Mac) submits the form shown, from any field, as in chat and code review tools.
+  root.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return;
+    const shown = forms.find((f) => !f.form.hidden);
+    if (!shown) return;
+    event.preventDefault();
+    shown.form.requestSubmit();
+  });
   return {
     root,
     select,

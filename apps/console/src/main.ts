@@ -7,6 +7,7 @@ import { h, replaceChildren } from './dom.ts';
 import { shortId } from './format.ts';
 import { createCompose } from './forms.ts';
 import { createPlayer } from './player.ts';
+import { createResultFiles } from './results.ts';
 import {
   type Credentials,
   checkCredentials,
@@ -77,8 +78,12 @@ function signInScreen(options: { message?: string; error?: string; prefill?: Par
     h(
       'div',
       { class: 'field' },
-      h('label', { for: 'signin-endpoint' }, 'endpointPath'),
-      h('p', { class: 'help', id: 'signin-endpoint-help' }, 'The path segment issued with your key.'),
+      h('label', { for: 'signin-endpoint' }, 'Endpoint'),
+      h(
+        'p',
+        { class: 'help', id: 'signin-endpoint-help' },
+        'The endpoint path issued with your key, e.g. Q7mZp2LwX9aKd4Rt (the server prints it on first start).',
+      ),
       endpointInput,
       endpointError,
     ),
@@ -97,7 +102,7 @@ function signInScreen(options: { message?: string; error?: string; prefill?: Par
       h(
         'p',
         { class: 'help' },
-        'Keeps the endpointPath and key in this browser until you sign out. Otherwise they are forgotten when you close or reload the page.',
+        'Keeps the endpoint and key in this browser until you sign out. Otherwise they are forgotten when you close or reload the page.',
       ),
     ),
     h('div', { class: 'actions' }, submit),
@@ -139,12 +144,14 @@ function signInScreen(options: { message?: string; error?: string; prefill?: Par
 function consoleScreen(session: Session): void {
   const controller = new AbortController();
   const deps = { client: () => session.client, signal: () => controller.signal, announce };
+  const results = createResultFiles({ origin, accessKey: session.accessKey, signal: deps.signal });
   const mine = new Set<string>();
 
   const signOut = (message = 'You are signed out.') => {
     controller.abort();
     tasks.stop();
     player.close();
+    results.reset();
     const store = storage();
     if (store) forget(store);
     signInScreen({ message, prefill: {} });
@@ -153,6 +160,7 @@ function consoleScreen(session: Session): void {
     controller.abort();
     tasks.stop();
     player.close();
+    results.reset();
     signInScreen({ error: message, prefill: { endpointPath: session.endpointPath } });
   };
 
@@ -166,6 +174,7 @@ function consoleScreen(session: Session): void {
   });
   const player = createPlayer({
     ...deps,
+    origin,
     onUpscale: (task: Task) => compose.prefill('upscale', { config: { sourceVideo: task.mediaUrl } }),
     onExtend: (task: Task) => {
       const request = task.request as { prompt?: string; negativePrompt?: string };
@@ -182,6 +191,8 @@ function consoleScreen(session: Session): void {
   });
   const tasks = createTaskList({
     ...deps,
+    results,
+    storage: storage(),
     onPlay: (task: Task) => void player.open(task),
     onReuse: (task: Task) => compose.prefill(task.type, task.request),
     onUpdate(task: Task, previous: Task | undefined) {

@@ -6,12 +6,14 @@
  */
 import type { Task, Vidforge } from '@vidforge/sdk';
 import { h, replaceChildren } from './dom.ts';
-import { describeVideo, shortId } from './format.ts';
+import { describeVideo, onPageOrigin, shortId } from './format.ts';
 
 /** A URL this close to its expiry is refreshed before it is handed to the video or a download. */
 export const EXPIRY_MARGIN_MS = 30_000;
 
 export interface PlayerDeps {
+  /** The page's origin, which this server's media URLs are moved onto (format.ts onPageOrigin). */
+  origin: string;
   client(): Vidforge;
   signal(): AbortSignal;
   announce(message: string): void;
@@ -73,8 +75,15 @@ export function createPlayer(deps: PlayerDeps): Player {
   };
 
   const setLinks = (t: Task) => {
-    download.href = t.mediaUrl ?? '#';
+    const href = t.mediaUrl === null ? '#' : onPageOrigin(t.mediaUrl, deps.origin);
+    download.href = href;
     download.setAttribute('download', `vidforge-${t.taskId}.mp4`);
+    // A URL on another origin (object storage) cannot be saved by the `download` attribute: it
+    // opens in a new tab, and this page, with the key in its memory, stays.
+    const elsewhere = href !== '#' && new URL(href).origin !== deps.origin;
+    if (elsewhere) download.setAttribute('target', '_blank');
+    else download.removeAttribute('target');
+    download.rel = 'noopener';
   };
 
   const load = (t: Task, resumeAt = 0, resumePlaying = false) => {
@@ -83,7 +92,7 @@ export function createPlayer(deps: PlayerDeps): Player {
       video.removeAttribute('src');
       return;
     }
-    video.src = t.mediaUrl;
+    video.src = onPageOrigin(t.mediaUrl, deps.origin);
     if (resumeAt > 0 || resumePlaying) {
       video.addEventListener(
         'loadedmetadata',

@@ -40,9 +40,9 @@ export function createClient(credentials: Credentials, origin: string): Vidforge
 /** Problems with the form's values, found before anything is sent. */
 export function checkCredentials(credentials: Credentials): { endpointPath?: string; accessKey?: string } {
   const problems: { endpointPath?: string; accessKey?: string } = {};
-  if (credentials.endpointPath === '') problems.endpointPath = 'Enter the endpointPath you were given.';
+  if (credentials.endpointPath === '') problems.endpointPath = 'Enter the endpoint you were given.';
   else if (!ENDPOINT_PATH_PATTERN.test(credentials.endpointPath)) {
-    problems.endpointPath = 'An endpointPath is 4 to 64 characters of A–Z, a–z, 0–9, _ and -.';
+    problems.endpointPath = 'An endpoint is 4 to 64 characters of A–Z, a–z, 0–9, _ and -.';
   }
   if (credentials.accessKey === '') problems.accessKey = 'Enter your access key.';
   return problems;
@@ -54,7 +54,7 @@ export function signInErrorMessage(error: unknown): string {
     return 'Wrong access key: the server does not know this key, or it was revoked.';
   }
   if (error instanceof NotFoundError) {
-    return 'Unknown endpointPath, or this key has no access to it. Check both with your operator.';
+    return 'Unknown endpoint, or this key has no access to it. Check both with your operator.';
   }
   if (error instanceof ConnectionError) {
     return 'Cannot reach the Vidforge server. Check your connection and try again.';

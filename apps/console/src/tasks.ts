@@ -20,6 +20,7 @@ import {
   clockTime,
   describeQueue,
   describeRequest,
+  describeSource,
   describeVideo,
   elapsedMs,
   formatDuration,
@@ -28,6 +29,7 @@ import {
   STATUS_LABELS,
   shortId,
 } from './format.ts';
+import { posterImage, type ResultFiles } from './results.ts';
 import { PAGE_SIZE } from './session.ts';
 
 export const ACTIVE_POLL_MS = 1_000;
@@ -39,6 +41,9 @@ export interface TaskListDeps {
   client(): Vidforge;
   signal(): AbortSignal;
   announce(message: string): void;
+  results: ResultFiles;
+  /** Where the List/Gallery choice is kept, if anywhere. */
+  storage: Storage | null;
   onPlay(task: Task): void;
   onReuse(task: Task): void;
   /** Every fresh read of a task (the player keeps its task current). */
@@ -69,17 +74,37 @@ interface Card {
   params: HTMLElement;
   play: HTMLButtonElement;
   cancel: HTMLButtonElement;
+  remove: HTMLButtonElement;
+  poster: HTMLImageElement;
+  posterButton: HTMLButtonElement;
+  gone: HTMLElement;
 }
 
-function summaryOf(task: Task): string {
-  const request = task.request as { prompt?: string; config?: { sourceVideo?: string; sourceImage?: string } };
-  return request.prompt ?? request.config?.sourceVideo ?? request.config?.sourceImage ?? '';
-}
+export type TaskView = 'gallery' | 'list';
+export const VIEW_STORAGE_KEY = 'vidforge.console.view';
+
+const SOURCE_VERB: Record<Task['type'], string> = { generate: 'From', upscale: 'Upscale of', extend: 'Extension of' };
 
 export function createTaskList(deps: TaskListDeps): TaskListView {
   const tasks = new Map<string, Task>();
   const cards = new Map<string, Card>();
-  const list = h('ol', { class: 'task-list', 'aria-label': 'Tasks, newest first' });
+  let view: TaskView = deps.storage?.getItem(VIEW_STORAGE_KEY) === 'list' ? 'list' : 'gallery';
+  const list = h('ol', { class: `task-list ${view}`, 'aria-label': 'Tasks, newest first' });
+  const viewButtons = (['gallery', 'list'] as const).map((name) =>
+    h(
+      'button',
+      { type: 'button', class: 'ghost', 'aria-pressed': String(view === name), 'data-view': name },
+      name === 'gallery' ? 'Gallery' : 'List',
+    ),
+  );
+  for (const button of viewButtons) {
+    button.addEventListener('click', () => {
+      view = button.dataset.view as TaskView;
+      list.className = `task-list ${view}`;
+      for (const b of viewButtons) b.setAttribute('aria-pressed', String(b === button));
+      deps.storage?.setItem(VIEW_STORAGE_KEY, view);
+    });
+  }
   const empty = h('p', { class: 'empty' }, 'No tasks yet: submit one with the form.');
   const feedStatus = h('p', { class: 'feed-status', role: 'status' });
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Load older tasks');
@@ -98,6 +123,7 @@ export function createTaskList(deps: TaskListDeps): TaskListView {
       'div',
       { class: 'panel-head' },
       h('h2', { id: 'tasks-title' }, 'Tasks'),
+      h('div', { class: 'view-switch', role: 'group', 'aria-label': 'Show tasks as' }, ...viewButtons),
       h('div', { class: 'filter' }, h('label', { for: 'task-filter' }, 'Show'), filter),
     ),
     feedStatus,
@@ -130,9 +156,23 @@ export function createTaskList(deps: TaskListDeps): TaskListView {
     const play = h('button', { type: 'button', class: 'primary' }, 'Play');
     const cancel = h('button', { type: 'button', class: 'danger' }, 'Cancel');
     const reuse = h('button', { type: 'button', class: 'secondary' }, 'Use these settings');
+    const remove = h('button', { type: 'button', class: 'ghost danger-text' }, 'Delete video');
+    const poster = posterImage();
+    const posterButton = h(
+      'button',
+      {
+        type: 'button',
+        class: 'poster-button',
+        'aria-label': `Play the ${task.type} task ${shortId(task.taskId)}`,
+        hidden: true,
+      },
+      poster,
+    );
     play.addEventListener('click', () => deps.onPlay(tasks.get(task.taskId)!));
+    posterButton.addEventListener('click', () => deps.onPlay(tasks.get(task.taskId)!));
     reuse.addEventListener('click', () => deps.onReuse(tasks.get(task.taskId)!));
     cancel.addEventListener('click', () => cancelTask(task.taskId, cancel));
+    remove.addEventListener('click', () => deleteResult(task.taskId, remove));
     const card: Card = {
       li: h('li', { class: 'task', 'data-task-id': task.taskId }),
       status,
@@ -147,10 +187,15 @@ export function createTaskList(deps: TaskListDeps): TaskListView {
       params: h('dl', { class: 'params' }),
       play,
       cancel,
+      remove,
+      poster,
+      posterButton,
+      gone: h('p', { class: 'task-gone', hidden: true }, 'The video was deleted or is past its retention period.'),
     };
-    const summary = summaryOf(task);
+    const prompt = (task.request as { prompt?: string }).prompt;
     append(
       card.li,
+      posterButton,
       h(
         'div',
         { class: 'task-head' },
@@ -159,16 +204,45 @@ export function createTaskList(deps: TaskListDeps): TaskListView {
         h('span', { class: 'task-id', title: task.taskId }, shortId(task.taskId)),
         h('time', { class: 'created', datetime: new Date(task.createdAt).toISOString() }, clockTime(task.createdAt)),
       ),
-      summary ? h('p', { class: 'task-summary' }, summary) : null,
+      prompt ? h('p', { class: 'task-summary' }, prompt) : null,
+      sourceLine(task),
       h('div', { class: 'progress-row' }, bar, card.percentText, card.elapsed),
       card.queue,
       card.warning,
       card.error,
       card.video,
+      card.gone,
       h('details', { class: 'task-params' }, h('summary', null, 'Parameters'), card.params),
-      h('div', { class: 'task-actions' }, play, cancel, reuse),
+      h('div', { class: 'task-actions' }, play, cancel, reuse, remove),
     );
     return card;
+  };
+
+  /** "Upscale of task nV1x3Qab" (a link to that task), "From an uploaded image", "From host/…/file". */
+  const sourceLine = (task: Task): HTMLElement | null => {
+    const source = describeSource(task);
+    if (source.kind === 'none') return null;
+    const kind = task.type === 'generate' ? 'image' : 'video';
+    let what: Node | string;
+    if (source.kind === 'task') {
+      const link = h('button', { type: 'button', class: 'link' }, `task ${shortId(source.taskId)}`);
+      link.addEventListener('click', () => void showTask(source.taskId));
+      what = link;
+    } else what = source.kind === 'upload' ? `an uploaded ${kind}` : source.label;
+    return h('p', { class: 'task-source' }, `${SOURCE_VERB[task.type]} `, what);
+  };
+
+  /** Brings a task's card into view and focuses it, reading the task first if it is not listed. */
+  const showTask = async (taskId: string) => {
+    try {
+      if (!cards.has(taskId)) merge(await deps.client().getTask(taskId, { signal: deps.signal() }), false);
+      const card = cards.get(taskId)!;
+      card.li.tabIndex = -1;
+      card.li.scrollIntoView({ block: 'nearest' });
+      card.li.focus();
+    } catch (error) {
+      if (!deps.signal().aborted) deps.announce(`Could not show task ${shortId(taskId)}: ${(error as Error).message}`);
+    }
   };
 
   const render = (task: Task, card: Card, now: number) => {
@@ -189,7 +263,21 @@ export function createTaskList(deps: TaskListDeps): TaskListView {
     if (task.error) replaceChildren(card.error, h('strong', null, task.error.code), ': ', task.error.message);
     card.video.hidden = task.video === null;
     if (task.video) card.video.textContent = describeVideo(task.video);
-    card.play.hidden = task.status !== 'SUCCESS' || task.mediaUrl === null;
+    const playable = task.status === 'SUCCESS' && task.mediaUrl !== null;
+    card.play.hidden = !playable;
+    card.remove.hidden = !playable;
+    card.gone.hidden = task.status !== 'SUCCESS' || playable;
+    // The poster is asked for once per card, when the task has a result; gone with the result.
+    if (playable && !card.poster.dataset.requested) {
+      card.poster.dataset.requested = 'yes';
+      card.poster.addEventListener('load', () => (card.posterButton.hidden = false), { once: true });
+      deps.results.showPoster(task.taskId, card.poster);
+    } else if (!playable && card.poster.dataset.requested) {
+      delete card.poster.dataset.requested;
+      card.poster.removeAttribute('src');
+      card.poster.hidden = true;
+      card.posterButton.hidden = true;
+    }
     card.cancel.hidden = !isActive(task);
     const rows = describeRequest(task.request);
     if (card.params.childElementCount === 0) {
@@ -242,6 +330,20 @@ export function createTaskList(deps: TaskListDeps): TaskListView {
       } else {
         deps.announce(`Could not cancel: ${error instanceof Error ? error.message : String(error)}`);
       }
+    } finally {
+      button.disabled = false;
+    }
+  };
+
+  const deleteResult = async (taskId: string, button: HTMLButtonElement) => {
+    if (!window.confirm(`Delete the video of task ${shortId(taskId)}? The task stays in the list.`)) return;
+    button.disabled = true;
+    try {
+      await deps.results.deleteResult(taskId);
+      merge(await deps.client().getTask(taskId, { signal: deps.signal() }), false);
+      deps.announce(`The video of task ${shortId(taskId)} was deleted.`);
+    } catch (error) {
+      if (!deps.signal().aborted) deps.announce(`Could not delete the video: ${(error as Error).message}`);
     } finally {
       button.disabled = false;
     }
@@ -303,6 +405,7 @@ export function createTaskList(deps: TaskListDeps): TaskListView {
   };
 
   const reset = (page: { tasks: Task[]; nextCursor: string | null }) => {
+    deps.results.reset();
     tasks.clear();
     cards.clear();
     replaceChildren(list);
@@ -358,6 +461,8 @@ export function createTaskList(deps: TaskListDeps): TaskListView {
     async track(taskId) {
       try {
         merge(await deps.client().getTask(taskId, { signal: deps.signal() }), true);
+        // The new task in view, whatever the form's height pushed the list down to.
+        cards.get(taskId)?.li.scrollIntoView({ block: 'nearest' });
       } catch (error) {
         handleFeedError(error);
       }

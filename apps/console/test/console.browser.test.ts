@@ -42,7 +42,7 @@ const panel = (type: 'generate' | 'upscale' | 'extend') => page.locator(`#panel-
 const card = (taskId: string) => page.locator(`li.task[data-task-id="${taskId}"]`);
 
 async function signIn(endpointPath: string, key: string, remember = false): Promise<void> {
-  await page.getByLabel('endpointPath').fill(endpointPath);
+  await page.getByLabel('Endpoint', { exact: true }).fill(endpointPath);
   await page.getByLabel('Access key').fill(key);
   await page.getByLabel('Remember me on this device').setChecked(remember);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -111,14 +111,16 @@ describe('web console', () => {
     await alert.getByText('Wrong access key').waitFor();
 
     await signIn('NoSuchEndpoint', server.key);
-    await alert.getByText('Unknown endpointPath, or this key has no access to it').waitFor();
+    await alert.getByText('Unknown endpoint, or this key has no access to it').waitFor();
 
     const before = apiRequests.length;
     await signIn('has spaces', server.key);
     const error = page.locator('#signin-endpoint-error');
     await error.getByText('4 to 64 characters').waitFor();
-    expect(await page.getByLabel('endpointPath').getAttribute('aria-invalid')).not.toBeNull();
-    expect(await page.getByLabel('endpointPath').getAttribute('aria-describedby')).toContain('signin-endpoint-error');
+    expect(await page.getByLabel('Endpoint', { exact: true }).getAttribute('aria-invalid')).not.toBeNull();
+    expect(await page.getByLabel('Endpoint', { exact: true }).getAttribute('aria-describedby')).toContain(
+      'signin-endpoint-error',
+    );
     expect(apiRequests.length).toBe(before);
     await page.setViewportSize(PHONE);
     await screenshot(page, 'signin-error-phone');
@@ -361,7 +363,7 @@ describe('web console', () => {
         await route.continue();
       }
     });
-    await card(taskId).getByRole('button', { name: 'Play' }).click();
+    await card(taskId).getByRole('button', { name: 'Play', exact: true }).click();
     const video = await playerVideo();
     expect(video.duration).toBeCloseTo(2, 1);
     expect(served[0]!.status).toBe(403);
@@ -382,7 +384,7 @@ describe('web console', () => {
     const taskId = await submit('upscale');
     await waitForStatus(taskId, 'SUCCESS', 60_000);
     expect(await card(taskId).locator('.task-video').textContent()).toBe('1440×1440 · 2 s · 24 fps');
-    await card(taskId).getByRole('button', { name: 'Play' }).click();
+    await card(taskId).getByRole('button', { name: 'Play', exact: true }).click();
     await page.locator('section.player .video-meta', { hasText: '1440×1440' }).waitFor();
     const video = await playerVideo();
     expect([video.width, video.height]).toEqual([1440, 1440]);
@@ -390,7 +392,7 @@ describe('web console', () => {
 
   it('extends a result in one click, prefilled with its prompt', async () => {
     const source = page.locator('li.task', { hasText: 'A paper boat' }).last();
-    await source.getByRole('button', { name: 'Play' }).click();
+    await source.getByRole('button', { name: 'Play', exact: true }).click();
     await page.locator('section.player .video-meta', { hasText: '720×720' }).waitFor();
     await page.getByRole('button', { name: 'Extend this' }).click();
     const form = panel('extend');

@@ -38,7 +38,7 @@ describe('a queued task on a runner endpoint', () => {
     const second = (await api('POST', '/video/generate', { prompt: 'a crane' })).body.taskId as string;
 
     await page.goto(`${server.url}/`);
-    await page.getByLabel('endpointPath').fill(endpointPath);
+    await page.getByLabel('Endpoint', { exact: true }).fill(endpointPath);
     await page.getByLabel('Access key').fill(server.key);
     await page.getByRole('button', { name: 'Sign in' }).click();
 

@@ -2,12 +2,48 @@
 import { AuthenticationError, ConnectionError, NotFoundError, ordinal, ServerError, type Task } from '@vidforge/sdk';
 import { describe, expect, it } from 'vitest';
 import { seedValue } from '../src/fields.ts';
-import { describeQueue, describeRequest, describeVideo, elapsedMs, formatDuration, percent } from '../src/format.ts';
+import {
+  describeQueue,
+  describeRequest,
+  describeSource,
+  describeVideo,
+  elapsedMs,
+  formatDuration,
+  onPageOrigin,
+  percent,
+} from '../src/format.ts';
 import { isStale } from '../src/player.ts';
 import { checkCredentials, signInErrorMessage } from '../src/session.ts';
 import { bodyFromPaths, placeDetails, validateRequest, valueAt } from '../src/validate.ts';
 
 describe('format', () => {
+  it('tells what an upscale or extend was made from, never showing a signed URL', () => {
+    const from = (sourceVideo: string) => describeSource({ request: { config: { sourceVideo } } } as Task);
+    expect(from('http://127.0.0.1:8080/v1/media/nV1x3QabcDEF.mp4?exp=1&kid=k1&sig=x')).toEqual({
+      kind: 'task',
+      taskId: 'nV1x3QabcDEF',
+    });
+    expect(from('https://b.s3.eu-west-1.amazonaws.com/results/nV1x3QabcDEF/2.mp4?X-Amz-Signature=x')).toEqual({
+      kind: 'task',
+      taskId: 'nV1x3QabcDEF',
+    });
+    expect(from('http://127.0.0.1:8080/v1/videos/uploads/3xQ.mp4?exp=1&sig=x')).toEqual({ kind: 'upload' });
+    expect(from('https://cdn.example.com/clips/a%20b.mp4?token=secret')).toEqual({
+      kind: 'url',
+      label: 'cdn.example.com/…/a b.mp4',
+    });
+    expect(describeSource({ request: { prompt: 'x' } } as Task)).toEqual({ kind: 'none' });
+  });
+
+  it('moves this server’s media URLs onto the page’s origin, and leaves others alone', () => {
+    const signed = 'http://127.0.0.1:8080/v1/media/abc.mp4?exp=1&kid=k1&sig=x';
+    expect(onPageOrigin(signed, 'http://localhost:8080')).toBe(
+      'http://localhost:8080/v1/media/abc.mp4?exp=1&kid=k1&sig=x',
+    );
+    const s3 = 'https://b.s3.amazonaws.com/results/abc/1.mp4?X-Amz-Signature=x';
+    expect(onPageOrigin(s3, 'http://localhost:8080')).toBe(s3);
+  });
+
   it('formats durations, elapsed time and percentages', () => {
     expect(formatDuration(0)).toBe('0:00');
     expect(formatDuration(7_400)).toBe('0:07');
@@ -105,7 +141,7 @@ describe('validation with the contract', () => {
 describe('sign-in', () => {
   it('checks the form before sending', () => {
     expect(checkCredentials({ endpointPath: '', accessKey: '' })).toEqual({
-      endpointPath: 'Enter the endpointPath you were given.',
+      endpointPath: 'Enter the endpoint you were given.',
       accessKey: 'Enter your access key.',
     });
     expect(checkCredentials({ endpointPath: 'a/b', accessKey: 'k' }).endpointPath).toMatch(/4 to 64 characters/);
@@ -117,7 +153,7 @@ describe('sign-in', () => {
       /^Wrong access key/,
     );
     expect(signInErrorMessage(new NotFoundError('ENDPOINT_NOT_FOUND', 'x', { status: 404 }))).toMatch(
-      /^Unknown endpointPath/,
+      /^Unknown endpoint, /,
     );
     expect(signInErrorMessage(new ConnectionError('CONNECTION_ERROR', 'refused'))).toMatch(/^Cannot reach/);
     expect(signInErrorMessage(new ServerError('INTERNAL_ERROR', 'boom', { status: 500 }))).toBe(

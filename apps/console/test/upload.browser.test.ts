@@ -26,7 +26,7 @@ beforeAll(async () => {
     if (/\/video\/(generate|upscale|extend)$/.test(request.url())) submits.push(request.url());
   });
   await page.goto(`${server.url}/`);
-  await page.getByLabel('endpointPath').fill(server.previewEndpointPath);
+  await page.getByLabel('Endpoint', { exact: true }).fill(server.previewEndpointPath);
   await page.getByLabel('Access key').fill(server.key);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Tasks' }).waitFor();
