@@ -3,10 +3,10 @@
  * that name every problem; the credential is stored but every listing shows "***".
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { openSqliteAdapters } from '../../src/adapters/sqlite/index.ts';
 import { openAdmin } from '../../src/admin/index.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { parseUpstreamSettings, upstreamSettingsProblem } from '../../src/engines/upstream/upstream-settings.ts';
-import { openSqliteAdapters } from '../../src/adapters/sqlite/index.ts';
 import { tempDir } from '../support/index.ts';
 
 const SECRET = 'sk-upstream-secret-0123456789';
@@ -31,7 +31,11 @@ describe('upstream settings', () => {
         sources: 'url',
       }),
     ).toBeNull();
-    const parsed = parseUpstreamSettings({ kind: 'haiper', baseUrl: 'http://127.0.0.1:8080/v1/ai/', endpointPath: 'abcd' });
+    const parsed = parseUpstreamSettings({
+      kind: 'haiper',
+      baseUrl: 'http://127.0.0.1:8080/v1/ai/',
+      endpointPath: 'abcd',
+    });
     expect(parsed).toMatchObject({
       ok: true,
       settings: { baseUrl: 'http://127.0.0.1:8080/v1/ai', mediaHostPorts: ['127.0.0.1:8080'], sources: 'upload' },
@@ -48,11 +52,19 @@ describe('upstream settings', () => {
     expect(problem({ kind: 'openai', baseUrl: `http://user:${SECRET}@x/v1` })).toMatch(/user name or password/);
     expect(problem({ kind: 'openai', baseUrl: 'http://x/v1?a=1' })).toMatch(/query or fragment/);
     expect(problem({ kind: 'haiper', baseUrl: 'http://x/v1/ai' })).toMatch(/settings\.endpointPath is required/);
-    expect(problem({ kind: 'haiper', baseUrl: 'http://x/v1/ai', endpointPath: 'a/b' })).toMatch(/settings\.endpointPath must be/);
-    expect(problem({ kind: 'openai', baseUrl: 'http://x/v1', credentials: SECRET })).toMatch(/unknown setting credentials/);
-    expect(problem({ kind: 'openai', baseUrl: 'http://x/v1', endpointPath: 'abcd' })).toMatch(/unknown setting endpointPath/);
+    expect(problem({ kind: 'haiper', baseUrl: 'http://x/v1/ai', endpointPath: 'a/b' })).toMatch(
+      /settings\.endpointPath must be/,
+    );
+    expect(problem({ kind: 'openai', baseUrl: 'http://x/v1', credentials: SECRET })).toMatch(
+      /unknown setting credentials/,
+    );
+    expect(problem({ kind: 'openai', baseUrl: 'http://x/v1', endpointPath: 'abcd' })).toMatch(
+      /unknown setting endpointPath/,
+    );
     expect(problem({ kind: 'openai', baseUrl: 'http://x/v1', pollIntervalMs: 1 })).toMatch(/settings\.pollIntervalMs/);
-    expect(problem({ kind: 'openai', baseUrl: 'http://x/v1', mediaHosts: ['10.0.0.0/8'] })).toMatch(/settings\.mediaHosts\.0/);
+    expect(problem({ kind: 'openai', baseUrl: 'http://x/v1', mediaHosts: ['10.0.0.0/8'] })).toMatch(
+      /settings\.mediaHosts\.0/,
+    );
     expect(problem({ kind: 'openai', baseUrl: 'http://x/v1', credential: 7 })).toMatch(/settings\.credential/);
     expect(problem({ kind: 'openai', baseUrl: 'http://x/v1', pollIntervalMs: 5000, pollMaxIntervalMs: 100 })).toMatch(
       /pollMaxIntervalMs must not be below/,

@@ -93,7 +93,7 @@ export function haiperClient(settings: UpstreamSettings, http: UpstreamHttp): Up
 
     async submit(job, idempotencyKey, signal) {
       const { type } = job.request;
-      const body = structuredClone(job.request.body) as Record<string, any>;
+      const body = structuredClone(job.request.body) as { config?: Record<string, unknown> };
       if (job.sourceUrl !== undefined) {
         if (type === 'generate') body.config = { ...body.config, sourceImage: job.sourceUrl };
         else body.config = { ...body.config, sourceVideo: job.sourceUrl };
@@ -112,7 +112,12 @@ export function haiperClient(settings: UpstreamSettings, http: UpstreamHttp): Up
       const { body } = await http.call(tasks(id), { method: 'GET', what: 'poll', signal });
       const task = (body ?? {}) as Record<string, unknown>;
       const state = STATES[task.status as keyof typeof STATES];
-      if (!state) throw new EngineError('ENGINE_FAILED', `the upstream answered an unknown status ${JSON.stringify(task.status)}`, { retryable: true });
+      if (!state)
+        throw new EngineError(
+          'ENGINE_FAILED',
+          `the upstream answered an unknown status ${JSON.stringify(task.status)}`,
+          { retryable: true },
+        );
       return {
         state,
         progress: fraction(task.progress, 1),
@@ -126,7 +131,8 @@ export function haiperClient(settings: UpstreamSettings, http: UpstreamHttp): Up
     },
 
     resultOf(_id, status) {
-      if (!status.mediaUrl) throw new EngineError('ENGINE_FAILED', 'the upstream reported success without a mediaUrl', { retryable: true });
+      if (!status.mediaUrl)
+        throw new EngineError('ENGINE_FAILED', 'the upstream reported success without a mediaUrl', { retryable: true });
       // A signed media URL needs no credential, and must not be sent one.
       return { url: status.mediaUrl, headers: {} };
     },
@@ -200,7 +206,12 @@ export function openAiClient(settings: UpstreamSettings, http: UpstreamHttp): Up
       const { body } = await http.call(video(id), { method: 'GET', what: 'poll', signal });
       const object = (body ?? {}) as Record<string, unknown>;
       const state = STATES[object.status as keyof typeof STATES];
-      if (!state) throw new EngineError('ENGINE_FAILED', `the upstream answered an unknown status ${JSON.stringify(object.status)}`, { retryable: true });
+      if (!state)
+        throw new EngineError(
+          'ENGINE_FAILED',
+          `the upstream answered an unknown status ${JSON.stringify(object.status)}`,
+          { retryable: true },
+        );
       return { state, progress: fraction(object.progress, 100), error: errorOf(object.error) };
     },
 

@@ -17,7 +17,13 @@ import { createSafeFetcher, hostPortOf } from '../../modules/media/safe-fetcher.
 import { videoInfoOf } from '../../modules/media/video-info.ts';
 import type { EngineDeps } from '../catalog.ts';
 import { type Engine, type EngineContext, EngineError, type EngineTask } from '../engine.ts';
-import { haiperClient, openAiClient, type UpstreamClient, type UpstreamJob, type UpstreamStatus } from './upstream-clients.ts';
+import {
+  haiperClient,
+  openAiClient,
+  type UpstreamClient,
+  type UpstreamJob,
+  type UpstreamStatus,
+} from './upstream-clients.ts';
 import { createUpstreamHttp, UpstreamHttpError } from './upstream-http.ts';
 import { parseUpstreamSettings, UPSTREAM_ENGINE, type UpstreamSettings } from './upstream-settings.ts';
 
@@ -34,13 +40,18 @@ interface UpstreamState {
 
 /** Of the upstream's progress, the share shown before the download; the rest is the download. */
 const UPSTREAM_SHARE = 0.95;
-const SOURCE_CODES: readonly string[] = ['SOURCE_FETCH_FAILED', 'SOURCE_TOO_LARGE', 'SOURCE_UNSUPPORTED', 'SOURCE_INVALID'];
+const SOURCE_CODES: readonly string[] = [
+  'SOURCE_FETCH_FAILED',
+  'SOURCE_TOO_LARGE',
+  'SOURCE_UNSUPPORTED',
+  'SOURCE_INVALID',
+];
 /** Upstream failures that another try may not repeat. */
 const TRANSIENT_CODES: readonly string[] = ['TIMEOUT', 'ENGINE_FAILED', 'ENGINE_UNAVAILABLE', 'INTERNAL_ERROR'];
 
 function stateOf(value: unknown): UpstreamState {
   const state = value as Partial<UpstreamState> | null;
-  if (!state || state.v !== 1 || typeof state.gen !== 'number' || state.gen < 1) return { v: 1, gen: 1 };
+  if (state?.v !== 1 || typeof state.gen !== 'number' || state.gen < 1) return { v: 1, gen: 1 };
   return {
     v: 1,
     gen: state.gen,
@@ -70,13 +81,22 @@ export function createUpstreamEngine(deps: EngineDeps, options: { random?: () =>
     const said = `the upstream task ${id} failed (${status.error?.code ?? 'no code'})${status.error?.message ? `: ${status.error.message}` : ''}`;
     if (SOURCE_CODES.includes(code)) return { error: new EngineError(code as TaskErrorCode, said), transient: false };
     if (code === 'CANCELLED') {
-      return { error: new EngineError('ENGINE_FAILED', `the upstream task ${id} was cancelled on the upstream`), transient: false };
+      return {
+        error: new EngineError('ENGINE_FAILED', `the upstream task ${id} was cancelled on the upstream`),
+        transient: false,
+      };
     }
     const transient = TRANSIENT_CODES.includes(code) || code === 'UNKNOWN';
     return { error: new EngineError('ENGINE_FAILED', said, { retryable: transient }), transient };
   }
 
-  async function download(settings: UpstreamSettings, client: UpstreamClient, id: string, status: UpstreamStatus, context: EngineContext) {
+  async function download(
+    settings: UpstreamSettings,
+    client: UpstreamClient,
+    id: string,
+    status: UpstreamStatus,
+    context: EngineContext,
+  ) {
     const { url, headers } = client.resultOf(id, status);
     let target: URL;
     try {
@@ -91,7 +111,10 @@ export function createUpstreamEngine(deps: EngineDeps, options: { random?: () =>
       );
     }
     // The server's own fetch rules, plus this endpoint's hosts, for this one download.
-    const fetcher = createSafeFetcher({ ...deps.media, fetchAllow: [...deps.media.fetchAllow, ...settings.mediaAllow] });
+    const fetcher = createSafeFetcher({
+      ...deps.media,
+      fetchAllow: [...deps.media.fetchAllow, ...settings.mediaAllow],
+    });
     try {
       const media = await fetcher.fetch(url, 'video', context.workDir, context.signal, {
         headers,
@@ -105,7 +128,8 @@ export function createUpstreamEngine(deps: EngineDeps, options: { random?: () =>
       if (!(error instanceof EngineError) || error.code === 'OUTPUT_INVALID') throw error;
       // The checks speak of "the source"; here it is the upstream's result.
       const message = `the upstream's result: ${error.message.replace(/^(cannot fetch )?the source( video)?:? ?/, '')}`;
-      if (error.retryable) throw new EngineError('ENGINE_UNAVAILABLE', message, { retryable: true, retryAfterMs: error.retryAfterMs });
+      if (error.retryable)
+        throw new EngineError('ENGINE_UNAVAILABLE', message, { retryable: true, retryAfterMs: error.retryAfterMs });
       throw new EngineError(error.code === 'SOURCE_FETCH_FAILED' ? 'ENGINE_FAILED' : 'OUTPUT_INVALID', message);
     }
   }
@@ -144,7 +168,13 @@ export function createUpstreamEngine(deps: EngineDeps, options: { random?: () =>
           } catch (error) {
             // The key was used for another body: a file re-sent after a crash got a new upload
             // name on the upstream. That task's id is lost to us; submit under the next key.
-            if (!(error instanceof UpstreamHttpError && error.status === 409 && /idempotency/i.test(error.upstreamCode ?? ''))) {
+            if (
+              !(
+                error instanceof UpstreamHttpError &&
+                error.status === 409 &&
+                /idempotency/i.test(error.upstreamCode ?? '')
+              )
+            ) {
               throw error;
             }
             await save({ ...state, gen: state.gen + 1 });
@@ -163,9 +193,13 @@ export function createUpstreamEngine(deps: EngineDeps, options: { random?: () =>
           } catch (error) {
             if (error instanceof UpstreamHttpError && error.status === 404) {
               await save({ v: 1, gen: state.gen + 1, ...(state.sourceUrl ? { sourceUrl: state.sourceUrl } : {}) });
-              throw new EngineError('ENGINE_FAILED', `the upstream no longer knows task ${id}; the next attempt submits it again`, {
-                retryable: true,
-              });
+              throw new EngineError(
+                'ENGINE_FAILED',
+                `the upstream no longer knows task ${id}; the next attempt submits it again`,
+                {
+                  retryable: true,
+                },
+              );
             }
             throw error;
           }
@@ -173,7 +207,8 @@ export function createUpstreamEngine(deps: EngineDeps, options: { random?: () =>
           if (status.state === 'succeeded') break;
           if (status.state === 'failed') {
             const { error, transient } = upstreamFailed(id, status);
-            if (transient) await save({ v: 1, gen: state.gen + 1, ...(state.sourceUrl ? { sourceUrl: state.sourceUrl } : {}) });
+            if (transient)
+              await save({ v: 1, gen: state.gen + 1, ...(state.sourceUrl ? { sourceUrl: state.sourceUrl } : {}) });
             throw error;
           }
           // Back off while nothing moves; look again soon once it does. Jitter spreads the polls

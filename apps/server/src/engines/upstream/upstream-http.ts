@@ -50,7 +50,12 @@ function upstreamErrorOf(body: unknown): { code?: string; message?: string } {
   };
 }
 
-export function failureOfStatus(status: number, body: unknown, retryAfter: string | null, what: string): UpstreamHttpError {
+export function failureOfStatus(
+  status: number,
+  body: unknown,
+  retryAfter: string | null,
+  what: string,
+): UpstreamHttpError {
   const { code, message } = upstreamErrorOf(body);
   const said = `HTTP ${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
   let error: EngineError;

@@ -25,7 +25,8 @@ const BaseUrl = z.string().superRefine((text, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'must be an absolute http or https URL' });
     return;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must be http or https' });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    ctx.addIssue({ code: 'custom', message: 'must be http or https' });
   if (url.username || url.password) {
     ctx.addIssue({ code: 'custom', message: 'must not hold a user name or password (use settings.credential)' });
   }
@@ -102,7 +103,8 @@ export function parseUpstreamSettings(
   const parsed = SettingsSchema.safeParse(settings);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+      if (issue.code === 'unrecognized_keys')
+        return `unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
       const path = issue.path.join('.');
       if (path === 'kind') return `settings.kind must be one of ${UPSTREAM_KINDS.join(', ')}`;
       if (issue.code === 'invalid_type' && issue.input === undefined) return `settings.${path} is required`;

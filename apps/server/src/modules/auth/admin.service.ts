@@ -4,11 +4,7 @@
  */
 import { ENDPOINT_PATH_PATTERN } from '@vidforge/contract';
 import { RUNNER_ENGINE, runnerSettingsProblem } from '../../engines/runner-family.ts';
-import {
-  redactSettings,
-  UPSTREAM_ENGINE,
-  upstreamSettingsProblem,
-} from '../../engines/upstream/upstream-settings.ts';
+import { redactSettings, UPSTREAM_ENGINE, upstreamSettingsProblem } from '../../engines/upstream/upstream-settings.ts';
 import {
   type AccessKeyRecord,
   type AccessStore,

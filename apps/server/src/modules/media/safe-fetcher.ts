@@ -54,7 +54,13 @@ export interface FetchOptions {
 export const hostPortOf = (url: URL) => `${bareHost(url).toLowerCase()}:${effectivePort(url)}`;
 
 export type SafeFetcher = SourceFetcher & {
-  fetch(url: string, kind: SourceKind, dir: string, signal: AbortSignal, options?: FetchOptions): Promise<ReceivedMedia>;
+  fetch(
+    url: string,
+    kind: SourceKind,
+    dir: string,
+    signal: AbortSignal,
+    options?: FetchOptions,
+  ): Promise<ReceivedMedia>;
 };
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
