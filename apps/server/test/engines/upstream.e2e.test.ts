@@ -10,6 +10,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAdmin } from '../../src/admin/index.ts';
+import type { EngineContext, EngineTask } from '../../src/engines/engine.ts';
+import { createUpstreamEngine } from '../../src/engines/upstream/upstream-engine.ts';
+import { checkFfmpeg } from '../../src/modules/media/ffmpeg-check.ts';
+import { parseMediaConfig } from '../../src/modules/media/media.config.ts';
 import { readResponse, startTestServer, type TestServer } from '../support/server.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -199,6 +203,40 @@ describe.each(SHAPES)('upstream engine, %s shape', (shape) => {
     expect(task.error.code).toBe('ENGINE_FAILED');
     expect(task.error.message).toMatch(shape === 'haiper' ? /HTTP 404 ENDPOINT_NOT_FOUND/ : /HTTP 400 model_not_found/);
     expect(task.error.message).toMatch(/no such endpoint|model/i);
+  });
+
+  it('a crash between the upstream answer and the checkpoint does not submit twice (Idempotency-Key)', async () => {
+    const mediaConfig = parseMediaConfig({});
+    const engine = createUpstreamEngine({ ffmpeg: await checkFfmpeg(mediaConfig), media: mediaConfig });
+    const task: EngineTask = {
+      id: `crash-${shape}-${Date.now()}`,
+      request: {
+        type: 'generate',
+        body: { prompt: 'test: steps=2 stepMs=20', settings: { seed: 9, duration: 2, aspectRatio: '16:9' } },
+      },
+      seed: 9,
+      attempt: 1,
+      endpointSettings: settingsFor(shape, 'test'),
+      resumeState: null,
+    };
+    const saved: any[] = [];
+    const context = (crash: boolean): EngineContext => ({
+      workDir: media.path,
+      signal: new AbortController().signal,
+      progress() {},
+      source: () => Promise.reject(new Error('no source')),
+      async checkpoint(state) {
+        if (crash) throw new Error('the process died before this write');
+        saved.push(state);
+      },
+    });
+    const before = (await upstreamTasks('test')).length;
+    await expect(engine.run(task, context(true))).rejects.toThrow(/died/);
+    // The next attempt knows nothing (the checkpoint never landed) and submits again, under the same key.
+    await expect(engine.run({ ...task, attempt: 2 }, context(false))).rejects.toMatchObject({ code: 'OUTPUT_INVALID' });
+    const after = await upstreamTasks('test');
+    expect(after.length).toBe(before + 1);
+    expect(saved[0]).toEqual({ v: 1, gen: 1, upstreamId: after[0].taskId });
   });
 
   it('refuses a bad credential without retrying', async () => {
