@@ -16,7 +16,7 @@ import { printJson, printTable } from '../output.ts';
 
 type RateLimit = { count: number; windowSeconds: number };
 
-export const ENDPOINTS_HELP = `vidforge endpoints create [--engine preview|runner] [--family FAMILY] [--name NAME] [--path PATH]
+export const ENDPOINTS_HELP = `vidforge endpoints create [--engine preview|runner|upstream] [--family FAMILY] [--name NAME] [--path PATH]
                           [--settings JSON] [--json]
 vidforge endpoints list [--json]
 vidforge endpoints delete ID_OR_PATH [--json]`;

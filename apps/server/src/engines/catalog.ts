@@ -1,5 +1,6 @@
 /**
- * Every engine an endpoint may name, in one list: the in-process engines the workers run and
+ * Every engine an endpoint may name, in one list: the in-process engines the workers run (`upstream`
+ * among them: it forwards to another video API) and
  * `runner` (tasks for remote runners of `settings.family`). The server builds its registry from it
  * and the admin commands check endpoint engines against it, so the two cannot disagree.
  */
@@ -9,6 +10,7 @@ import { type Engine, EngineRegistry } from './engine.ts';
 import { createPreviewEngine } from './preview/preview-engine.ts';
 import { RUNNER_ENGINE } from './runner-family.ts';
 import { createTestEngine } from './test/test-engine.ts';
+import { createUpstreamEngine } from './upstream/upstream-engine.ts';
 
 export interface EngineDeps {
   ffmpeg: FfmpegInfo;
@@ -17,6 +19,8 @@ export interface EngineDeps {
 
 const IN_PROCESS: readonly { name: string; testOnly: boolean; create(deps: EngineDeps): Engine }[] = [
   { name: 'preview', testOnly: false, create: (deps) => createPreviewEngine(deps) },
+  // Another video API (docs/upstream.md); its endpoints' settings say which and where.
+  { name: 'upstream', testOnly: false, create: (deps) => createUpstreamEngine(deps) },
   // Deterministic and scriptable; only where enableTestEngine is set.
   { name: 'test', testOnly: true, create: () => createTestEngine() },
 ];

@@ -24,7 +24,16 @@ export interface EngineTask {
   attempt: number;
   /** Settings of the endpoint the task was submitted to. */
   endpointSettings: Record<string, unknown>;
+  /** What an earlier attempt of this task last passed to `checkpoint`; null when nothing. */
+  resumeState: unknown;
 }
+
+/**
+ * Why `EngineContext.signal` was aborted (its `reason`): `finished-elsewhere` when the task ended
+ * without this run (a cancel, the deadline), so work started elsewhere for it may be stopped too;
+ * `shutdown` and `lease-lost` when the task goes on in a later attempt, which may resume that work.
+ */
+export type StopReason = 'shutdown' | 'finished-elsewhere' | 'lease-lost';
 
 export interface EngineContext {
   /** A private, empty directory removed after the run. */
@@ -35,6 +44,12 @@ export interface EngineContext {
   progress(fraction: number, stage?: string): void;
   /** Fetches (once per run) and checks the task's source media: `config.sourceImage` or `config.sourceVideo`. */
   source(): Promise<LocalSource>;
+  /**
+   * Durably records `state` (JSON-serialisable, at most 16 KiB as JSON; null clears it) for later
+   * attempts of this task, which receive it as `EngineTask.resumeState`. Fenced by the lease:
+   * rejects (and the run is aborted) when this attempt no longer holds the task.
+   */
+  checkpoint(state: unknown): Promise<void>;
 }
 
 export interface EngineOutput {

@@ -12,5 +12,6 @@ export {
   type EngineTask,
   type LocalSource,
   type SourceKind,
+  type StopReason,
 } from './engine.ts';
 export { createPreviewEngine } from './preview/preview-engine.ts';

@@ -40,6 +40,11 @@ export interface TaskRecord {
   /** After this the result is gone (410) and the sweeper deletes it. */
   retainUntil: number | null;
   resultDeletedAt: number | null;
+  /**
+   * What the task's engine last checkpointed (JSON text), for the next attempt to resume from
+   * (the upstream engine: the upstream's task id); null when nothing was.
+   */
+  engineState: string | null;
 }
 
 export interface NewTask {
@@ -202,6 +207,11 @@ export interface TaskLedger {
   claim(options: ClaimOptions): Promise<Lease | null>;
   /** Extends the lease and records progress (never backwards, below 1) and stage. Fenced. */
   heartbeat(lease: Lease, progress: number, leaseMs: number, now: number, stage?: string): Promise<HeartbeatResult>;
+  /**
+   * Records the engine's resume state (JSON text, or null to clear it) on the task for later
+   * attempts. Fenced: false, and nothing written, when the lease is no longer current.
+   */
+  checkpoint(lease: Lease, state: string | null): Promise<boolean>;
   /** Records the probed output of the attempt (a remote runner's upload) for commit(). Fenced. */
   stageOutput(lease: Lease, video: VideoInfo): Promise<boolean>;
   /** The attempt holding `token` for `taskId`, open or ended; null when there is none. */

@@ -32,6 +32,7 @@ export function ledgerLeasesSuite(name: string, factory: LedgerFactory): void {
       expect(await fx.ledger.retry(lease, ERROR, now, now)).toBe(false);
       expect(await fx.ledger.fail(lease, ERROR, now)).toBe(false);
       expect(await fx.ledger.release(lease, now)).toBe(false);
+      expect(await fx.ledger.checkpoint(lease, '{"stale":true}')).toBe(false);
       expect(await get(lease.taskId)).toEqual(before);
     }
 
@@ -154,6 +155,22 @@ export function ledgerLeasesSuite(name: string, factory: LedgerFactory): void {
           if (end === 'cancel') await fx.ledger.terminate(task.id, { code: 'CANCELLED', message: 'x' }, T0 + 10);
           await expectFenced(lease, T0 + 20);
         }
+      });
+    });
+
+    describe('checkpoint', () => {
+      it("keeps the engine's state on the task for the next attempt, and clears it on null", async () => {
+        const task = await createTask(fx.ledger);
+        const lease = (await claim(T0))!;
+        expect((await get(task.id)).engineState).toBeNull();
+        expect(await fx.ledger.checkpoint(lease, '{"upstreamId":"u1"}')).toBe(true);
+        expect(await fx.ledger.retry(lease, ERROR, T0 + 10, T0 + 10)).toBe(true);
+        expect((await get(task.id)).engineState).toBe('{"upstreamId":"u1"}');
+        const next = (await claim(T0 + 20, [ENGINE], 'w2'))!;
+        await expectFenced(lease, T0 + 30);
+        expect((await get(task.id)).engineState).toBe('{"upstreamId":"u1"}');
+        expect(await fx.ledger.checkpoint(next, null)).toBe(true);
+        expect((await get(task.id)).engineState).toBeNull();
       });
     });
 

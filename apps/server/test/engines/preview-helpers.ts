@@ -58,11 +58,13 @@ export async function runPreview(request: TaskRequest, options: RunOptions = {})
       seed: options.seed === undefined ? seedOf(request) : options.seed,
       attempt: 1,
       endpointSettings: {},
+      resumeState: null,
     },
     {
       workDir,
       signal: options.signal ?? new AbortController().signal,
       progress: (fraction) => progress.push(fraction),
+      checkpoint: async () => {},
       async source(): Promise<LocalSource> {
         if (!options.source) throw new Error('this request has no source');
         // Like the fetcher: the file lands in the work directory under a server-made name.

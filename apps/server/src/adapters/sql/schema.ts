@@ -69,6 +69,8 @@ export interface TasksTable {
   finished_at: number | null;
   retain_until: number | null;
   result_deleted_at: number | null;
+  /** JSON an engine checkpointed for the next attempt (TaskLedger.checkpoint); null when none. */
+  engine_state: string | null;
 }
 
 /** One row per lease; the current lease of a task is its row with `ended_at` NULL. */

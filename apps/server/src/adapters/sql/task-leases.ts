@@ -28,6 +28,7 @@ export type LeaseWrites = Pick<
   | 'claim'
   | 'heartbeat'
   | 'stageOutput'
+  | 'checkpoint'
   | 'attempt'
   | 'openLeases'
   | 'commit'
@@ -157,6 +158,14 @@ export function createSqlLeaseWrites(handle: SqlHandle): LeaseWrites {
         const change = state.progressed(held.progress, progress, now);
         if (change) await applyTransition(trx, lease.taskId, null, { task: change });
         return { ok: true, expiresAt };
+      });
+    },
+
+    checkpoint(lease: Lease, engineState: string | null): Promise<boolean> {
+      return handle.transaction(async (trx) => {
+        if (!(await fence(trx, lease))) return false;
+        await trx.updateTable('tasks').set({ engine_state: engineState }).where('id', '=', lease.taskId).execute();
+        return true;
       });
     },
 

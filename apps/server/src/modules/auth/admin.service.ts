@@ -4,6 +4,7 @@
  */
 import { ENDPOINT_PATH_PATTERN } from '@vidforge/contract';
 import { RUNNER_ENGINE, runnerSettingsProblem } from '../../engines/runner-family.ts';
+import { redactSettings, UPSTREAM_ENGINE, upstreamSettingsProblem } from '../../engines/upstream/upstream-settings.ts';
 import {
   type AccessKeyRecord,
   type AccessStore,
@@ -21,6 +22,20 @@ export class AdminError extends Error {
 
 const KEY_PATTERN = /^[A-Za-z0-9_-]{16,200}$/;
 
+/** Engines whose endpoints need settings of a certain shape, and the check of that shape. */
+const SETTINGS_CHECKS: Record<string, (settings: Record<string, unknown>) => string | null> = {
+  [RUNNER_ENGINE]: runnerSettingsProblem,
+  [UPSTREAM_ENGINE]: upstreamSettingsProblem,
+};
+
+/**
+ * An endpoint as operators see it (listings, --json output): secrets in its settings (an upstream's
+ * credential) are replaced by "***". The stored record keeps them for the engine.
+ */
+export function redactEndpoint(endpoint: EndpointRecord): EndpointRecord {
+  return { ...endpoint, settings: redactSettings(endpoint.settings) };
+}
+
 export function createAdminService(access: AccessStore, clock: Clock, engineNames: readonly string[]) {
   async function findEndpoint(idOrPath: string): Promise<EndpointRecord> {
     const endpoint = (await access.endpointById(idOrPath)) ?? (await access.endpointByPath(idOrPath));
@@ -29,7 +44,7 @@ export function createAdminService(access: AccessStore, clock: Clock, engineName
   }
 
   return {
-    findEndpoint,
+    findEndpoint: async (idOrPath: string) => redactEndpoint(await findEndpoint(idOrPath)),
 
     async createEndpoint(input: {
       engine: string;
@@ -41,7 +56,7 @@ export function createAdminService(access: AccessStore, clock: Clock, engineName
         throw new AdminError(`Unknown engine "${input.engine}"; known engines: ${engineNames.join(', ')}`);
       }
       const settings = input.settings ?? {};
-      const settingsProblem = input.engine === RUNNER_ENGINE ? runnerSettingsProblem(settings) : null;
+      const settingsProblem = SETTINGS_CHECKS[input.engine]?.(settings) ?? null;
       if (settingsProblem) throw new AdminError(settingsProblem);
       const path = input.path ?? generateEndpointPath();
       if (!ENDPOINT_PATH_PATTERN.test(path)) {
@@ -57,16 +72,16 @@ export function createAdminService(access: AccessStore, clock: Clock, engineName
         createdAt: clock.now(),
       };
       await access.createEndpoint(endpoint);
-      return endpoint;
+      return redactEndpoint(endpoint);
     },
 
     async deleteEndpoint(idOrPath: string): Promise<EndpointRecord> {
       const endpoint = await findEndpoint(idOrPath);
       await access.deleteEndpoint(endpoint.id);
-      return endpoint;
+      return redactEndpoint(endpoint);
     },
 
-    listEndpoints: () => access.listEndpoints(),
+    listEndpoints: async () => (await access.listEndpoints()).map(redactEndpoint),
 
     /** Returns the plain key: show it once, it is not stored. */
     async createKey(input: {
@@ -124,7 +139,7 @@ export function createAdminService(access: AccessStore, clock: Clock, engineName
         throw new AdminError(`No active key with id "${keyId}"`);
       }
       await access.grant(keyId, endpoint.id);
-      return endpoint;
+      return redactEndpoint(endpoint);
     },
   };
 }

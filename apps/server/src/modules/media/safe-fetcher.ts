@@ -10,15 +10,15 @@
 import { rm } from 'node:fs/promises';
 import type { TaskErrorCode } from '@vidforge/contract';
 import { request } from 'undici';
-import { EngineError, type LocalSource, type SourceKind } from '../../engines/engine.ts';
+import { EngineError, type SourceKind } from '../../engines/engine.ts';
 import type { SourceFetcher } from '../../ports/source-fetcher.ts';
 import { classifyFetchError, type FetchPhase, sourceTooLarge } from './fetch-errors.ts';
 import { createGuardedAgent, type LookupAll } from './guarded-agent.ts';
 import { isPublicAddress } from './ip-address.ts';
 import type { MediaConfig } from './media.config.ts';
 import type { MediaRunObserver } from './media-process.ts';
-import { discard, partPathIn, receiveSource } from './source-file.ts';
-import { checkSourceUrl } from './source-url.ts';
+import { discard, partPathIn, type ReceivedMedia, receiveSource } from './source-file.ts';
+import { bareHost, checkSourceUrl, effectivePort, refused } from './source-url.ts';
 
 /** The media settings, plus test-only injections. */
 export interface SafeFetcherOptions extends MediaConfig {
@@ -42,15 +42,42 @@ export interface FetchObserver {
   processRan: MediaRunObserver;
 }
 
+/** Per-fetch options, for a download the server makes for itself (an upstream engine's result). */
+export interface FetchOptions {
+  /** Sent to the first URL's origin only: dropped after a redirect to any other origin. */
+  headers?: Record<string, string>;
+  /** When given, the URL and every redirect must be on one of these `host:port` (lower case). */
+  onlyHosts?: readonly string[];
+}
+
+/** `host:port` of a URL as `onlyHosts` lists it. */
+export const hostPortOf = (url: URL) => `${bareHost(url).toLowerCase()}:${effectivePort(url)}`;
+
+export type SafeFetcher = SourceFetcher & {
+  fetch(
+    url: string,
+    kind: SourceKind,
+    dir: string,
+    signal: AbortSignal,
+    options?: FetchOptions,
+  ): Promise<ReceivedMedia>;
+};
+
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const USER_AGENT = 'Vidforge-source-fetcher/0.1';
 
-export function createSafeFetcher(options: SafeFetcherOptions): SourceFetcher {
+export function createSafeFetcher(options: SafeFetcherOptions): SafeFetcher {
   const config = options;
   const isPublic = options.isPublic ?? isPublicAddress;
 
   return {
-    async fetch(url: string, kind: SourceKind, dir: string, signal: AbortSignal): Promise<LocalSource> {
+    async fetch(
+      url: string,
+      kind: SourceKind,
+      dir: string,
+      signal: AbortSignal,
+      extra: FetchOptions = {},
+    ): Promise<ReceivedMedia> {
       const maxBytes = kind === 'image' ? config.imageMaxBytes : config.videoMaxBytes;
       const deadline = AbortSignal.timeout(config.fetchTimeoutMs);
       const combined = AbortSignal.any([signal, deadline]);
@@ -68,13 +95,26 @@ export function createSafeFetcher(options: SafeFetcherOptions): SourceFetcher {
       let bytes = 0;
       let result: SourceFetch['result'] = 'ok';
       try {
-        let target = checkSourceUrl(url, config.fetchAllow, isPublic);
+        const checked = (text: string, base?: URL) => {
+          const next = checkSourceUrl(text, config.fetchAllow, isPublic, base);
+          if (extra.onlyHosts && !extra.onlyHosts.includes(hostPortOf(next))) {
+            throw refused(`${next.host} is not one of the hosts this download may use`);
+          }
+          return next;
+        };
+        let target = checked(url);
+        const origin = target.origin;
         for (let hop = 0; ; hop++) {
           phase = 'connect';
           const response = await request(target, {
             dispatcher: agent,
             method: 'GET',
-            headers: { 'accept-encoding': 'identity', accept: '*/*', 'user-agent': USER_AGENT },
+            headers: {
+              ...(target.origin === origin ? extra.headers : {}),
+              'accept-encoding': 'identity',
+              accept: '*/*',
+              'user-agent': USER_AGENT,
+            },
             signal: combined,
           });
           if (REDIRECTS.has(response.statusCode)) {
@@ -86,7 +126,7 @@ export function createSafeFetcher(options: SafeFetcherOptions): SourceFetcher {
             if (hop >= config.fetchMaxRedirects) {
               throw fetchFailed(`more than ${config.fetchMaxRedirects} redirects`, false);
             }
-            target = checkSourceUrl(location, config.fetchAllow, isPublic, target);
+            target = checked(location, target);
             continue;
           }
           if (response.statusCode !== 200) {

@@ -6,7 +6,7 @@
 
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EngineError, type EngineRegistry, type LocalSource } from '../../engines/engine.ts';
+import { EngineError, type EngineRegistry, type LocalSource, type StopReason } from '../../engines/engine.ts';
 import type { AccessStore } from '../../ports/access-store.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -44,7 +44,10 @@ export interface TaskRunnerDeps {
 }
 
 /** Why a run was stopped from outside; decides what (if anything) the worker still writes. */
-export type StopReason = 'shutdown' | 'finished-elsewhere' | 'lease-lost';
+export type { StopReason };
+
+/** The most an engine may checkpoint, as JSON: resume state is an id or two, not data. */
+const CHECKPOINT_MAX_CHARS = 16 * 1024;
 
 export function createTaskRunner(deps: TaskRunnerDeps) {
   const { ledger, clock, log } = deps;
@@ -76,6 +79,13 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     const onExternal = () => stop(external.reason as StopReason);
     external.addEventListener('abort', onExternal, { once: true });
 
+    // A refused write: the task ended elsewhere (a cancel or the deadline on another replica), or
+    // its lease was reaped and a later attempt will take it. Engines treat the two differently.
+    const lostReason = async (): Promise<StopReason> => {
+      const now = await ledger.get(task.id).catch(() => null);
+      return now && (now.status === 'SUCCESS' || now.status === 'FAIL') ? 'finished-elsewhere' : 'lease-lost';
+    };
+
     let progress = task.progress;
     let written = progress;
     let lastBeat = clock.now();
@@ -88,7 +98,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       try {
         const sent = progress;
         const result = await ledger.heartbeat(lease, sent, deps.leaseMs, now);
-        if (!result.ok) return stop('lease-lost');
+        if (!result.ok) return stop(await lostReason());
         written = sent;
         lastBeat = now;
       } finally {
@@ -124,6 +134,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
             seed: task.seed,
             attempt: lease.attempt,
             endpointSettings: endpoint?.settings ?? {},
+            resumeState: parseState(task.engineState),
           },
           {
             workDir,
@@ -136,6 +147,19 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
               if (!wanted) return Promise.reject(new EngineError('INTERNAL_ERROR', 'This task has no source media'));
               source ??= deps.fetcher.fetch(wanted.url, wanted.kind, workDir, signal);
               return source;
+            },
+            async checkpoint(state) {
+              const text = state === null || state === undefined ? null : JSON.stringify(state);
+              if (text !== null && text.length > CHECKPOINT_MAX_CHARS) {
+                throw new EngineError(
+                  'INTERNAL_ERROR',
+                  `engine checkpoint larger than ${CHECKPOINT_MAX_CHARS} characters`,
+                );
+              }
+              if (await ledger.checkpoint(lease, text)) return;
+              const reason = await lostReason();
+              stop(reason);
+              throw new EngineError('ENGINE_FAILED', 'the task is no longer held by this worker');
             },
           },
         );
@@ -179,3 +203,13 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
 }
 
 export type TaskRunner = ReturnType<typeof createTaskRunner>;
+
+/** The stored checkpoint; a damaged one counts as none (the engine starts over). */
+function parseState(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

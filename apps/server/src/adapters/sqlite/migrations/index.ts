@@ -3,7 +3,19 @@ import { runners } from './002_runners.ts';
 import { accessVersion } from './003_access_version.ts';
 import { workerSlots } from './004_worker_slots.ts';
 import { keyLimits } from './005_key_limits.ts';
+import { reserved6 } from './006_reserved.ts';
+import { reserved7 } from './007_reserved.ts';
+import { engineState } from './008_engine_state.ts';
 import type { Migration } from './migration.ts';
 
 /** Every migration in order; append only. */
-export const MIGRATIONS: readonly Migration[] = [initial, runners, accessVersion, workerSlots, keyLimits];
+export const MIGRATIONS: readonly Migration[] = [
+  initial,
+  runners,
+  accessVersion,
+  workerSlots,
+  keyLimits,
+  reserved6,
+  reserved7,
+  engineState,
+];
