@@ -78,7 +78,7 @@ describe('the console’s first hour', () => {
   it('signs in with plain words: "Endpoint" and "Access key"', async () => {
     await page.goto(`${origin}/`);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    expect(await page.locator('main').innerText()).not.toMatch(/endpointPath|AccessKey/);
+    expect(await page.locator('main').textContent()).not.toMatch(/endpointPath|AccessKey/);
     await page.getByLabel('Endpoint', { exact: true }).fill(server.previewEndpointPath);
     await page.getByLabel('Access key', { exact: true }).fill(server.key);
     await page.getByRole('button', { name: 'Sign in' }).click();
