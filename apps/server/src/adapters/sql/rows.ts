@@ -55,6 +55,7 @@ export function rowFromNewTask(task: NewTask): TasksTable {
     finished_at: null,
     retain_until: null,
     result_deleted_at: null,
+    callback_url: task.callbackUrl ?? null,
   };
 }
 

@@ -43,6 +43,7 @@ const TASK_COLUMNS = Object.keys({
   finished_at: 1,
   retain_until: 1,
   result_deleted_at: 1,
+  callback_url: 1,
 } satisfies Record<keyof TasksTable, 1>) as (keyof TasksTable)[];
 
 /**

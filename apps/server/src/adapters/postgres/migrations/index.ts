@@ -1,6 +1,7 @@
 import { initial } from './001_initial.ts';
 import { keyLimits } from './002_key_limits.ts';
+import { webhooks } from './003_webhooks.ts';
 import type { PostgresMigration } from './migration.ts';
 
 /** Every migration in order; append only. */
-export const MIGRATIONS: readonly PostgresMigration[] = [initial, keyLimits];
+export const MIGRATIONS: readonly PostgresMigration[] = [initial, keyLimits, webhooks];

@@ -3,7 +3,8 @@ import { runners } from './002_runners.ts';
 import { accessVersion } from './003_access_version.ts';
 import { workerSlots } from './004_worker_slots.ts';
 import { keyLimits } from './005_key_limits.ts';
+import { webhooks } from './006_webhooks.ts';
 import type { Migration } from './migration.ts';
 
 /** Every migration in order; append only. */
-export const MIGRATIONS: readonly Migration[] = [initial, runners, accessVersion, workerSlots, keyLimits];
+export const MIGRATIONS: readonly Migration[] = [initial, runners, accessVersion, workerSlots, keyLimits, webhooks];
