@@ -59,7 +59,10 @@ export interface DeliveryAttempt {
 }
 
 /** What an attempt leads to: done, another attempt at `nextAttemptAt`, or given up. */
-export type AttemptOutcome = { status: 'delivered' } | { status: 'pending'; nextAttemptAt: number } | { status: 'failed' };
+export type AttemptOutcome =
+  | { status: 'delivered' }
+  | { status: 'pending'; nextAttemptAt: number }
+  | { status: 'failed' };
 
 export interface DeliveryFilter {
   subscriptionId?: string;
@@ -86,7 +89,12 @@ export interface WebhookStore {
   /** The earliest due time of a pending delivery, or null when none is pending. */
   nextDueAt(): Promise<number | null>;
   /** Records the attempt and its outcome if the lease is still the caller's; false otherwise. */
-  settle(delivery: ClaimedDelivery, attempt: Omit<DeliveryAttempt, 'attempt'>, outcome: AttemptOutcome, now: number): Promise<boolean>;
+  settle(
+    delivery: ClaimedDelivery,
+    attempt: Omit<DeliveryAttempt, 'attempt'>,
+    outcome: AttemptOutcome,
+    now: number,
+  ): Promise<boolean>;
   deliveries(filter: DeliveryFilter): Promise<WebhookDelivery[]>;
   delivery(id: string): Promise<WebhookDelivery | null>;
   attempts(deliveryId: string): Promise<DeliveryAttempt[]>;

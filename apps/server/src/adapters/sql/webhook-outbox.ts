@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { type WebhookEventType, isWebhookEventType } from '../../modules/webhooks/webhook-events.ts';
+import { isWebhookEventType, type WebhookEventType } from '../../modules/webhooks/webhook-events.ts';
 import type { SqlSchema } from './schema.ts';
 
 const randomId = (prefix: string) => `${prefix}${randomBytes(16).toString('base64url')}`;

@@ -278,7 +278,11 @@ export function createSqlWebhookStore(handle: SqlHandle): WebhookStore {
           })
           .where('id', '=', id)
           .execute();
-        const updated = await trx.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        const updated = await trx
+          .selectFrom('webhook_deliveries')
+          .selectAll()
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
         return deliveryOf(updated);
       });
     },

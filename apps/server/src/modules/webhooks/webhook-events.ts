@@ -16,10 +16,7 @@ export const isWebhookEventType = (text: string): text is WebhookEventType =>
   (WEBHOOK_EVENT_TYPES as readonly string[]).includes(text);
 
 /** The terminal event of a change to the task row, or null when the change ends nothing. */
-export function terminalEventOf(change: {
-  status?: TaskStatus;
-  error?: TaskError | null;
-}): WebhookEventType | null {
+export function terminalEventOf(change: { status?: TaskStatus; error?: TaskError | null }): WebhookEventType | null {
   if (change.status === 'SUCCESS') return 'task.succeeded';
   if (change.status === 'FAIL') return change.error?.code === 'CANCELLED' ? 'task.cancelled' : 'task.failed';
   return null;
