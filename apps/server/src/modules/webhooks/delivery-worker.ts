@@ -14,7 +14,7 @@ import type { ClaimedDelivery, WebhookStore } from '../../ports/webhook-store.ts
 import type { WorkSignal } from '../../ports/work-signal.ts';
 import type { TaskView } from '../tasks/task-view.ts';
 import type { RetrySchedule } from './retry-schedule.ts';
-import { signWebhook } from './signing.ts';
+import { generateWebhookSecret, signWebhook } from './signing.ts';
 import type { WebhookSend } from './webhook-sender.ts';
 
 /** The work-signal name the outbox's writers notify and this worker waits on. */
@@ -59,7 +59,11 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   async function deliver(delivery: ClaimedDelivery): Promise<void> {
     const startedAt = clock.now();
     const began = performance.now();
-    const secret = await store.signingSecret(delivery);
+    // A callback is signed with its endpoint's secret, made on first need.
+    const secret =
+      delivery.subscriptionId === null
+        ? await store.endpointSecret(delivery.endpointId, generateWebhookSecret, startedAt)
+        : await store.signingSecret(delivery);
     let result: { statusCode: number | null; error: string | null; refused: boolean };
     if (secret === null) {
       result = { statusCode: null, error: 'its subscription was deleted', refused: false };
