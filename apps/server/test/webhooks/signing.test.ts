@@ -1,4 +1,5 @@
 /** Standard Webhooks signatures checked by the independent package; the retry schedule's bounds. */
+import OpenAI from 'openai';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { createRetrySchedule } from '../../src/modules/webhooks/retry-schedule.ts';
@@ -14,6 +15,17 @@ describe('webhook signing', () => {
     expect(new Webhook(secret).verify(body, { ...headers })).toMatchObject({ data: { taskId: 't' } });
     expect(() => new Webhook(secret).verify(`${body} `, { ...headers })).toThrow();
     expect(() => new Webhook(generateWebhookSecret()).verify(body, { ...headers })).toThrow();
+  });
+
+  it('verifies with the openai SDK’s webhooks.unwrap, as docs/webhooks.md says', async () => {
+    const secret = generateWebhookSecret();
+    const client = new OpenAI({ apiKey: 'unused', webhookSecret: secret });
+    const body = JSON.stringify({ type: 'task.failed', timestamp: new Date().toISOString(), data: { taskId: 't' } });
+    const headers = signWebhook(secret, 'msg_2', Math.floor(Date.now() / 1000), body);
+    expect(await client.webhooks.unwrap(body, { ...headers })).toMatchObject({ type: 'task.failed' });
+    await expect(
+      client.webhooks.unwrap(body.replace('task.failed', 'task.succeeded'), { ...headers }),
+    ).rejects.toThrow();
   });
 });
 
