@@ -55,7 +55,7 @@ describe('webhooks across kill -9', () => {
     }
     for (const id of tasks) await api.until(id, ['SUCCESS']);
     // Every event's attempt is in flight at the hanging receiver when the process dies.
-    await until('attempts in flight', () => (hanging.received.length >= tasks.length ? true : undefined));
+    await until('attempts in flight', () => (hanging.received.length >= tasks.length ? true : undefined), 30_000);
     first.child.kill('SIGKILL');
     await first.exited;
     expect(down.received).toEqual([]);
@@ -74,7 +74,7 @@ describe('webhooks across kill -9', () => {
           const got = receiver.received.filter((m) => m.path === path && verified(secret, m).type === 'task.succeeded');
           return new Set(got.map((m) => verified(secret, m).data.taskId)).size === tasks.length ? got : undefined;
         },
-        20_000,
+        30_000,
       );
       return messages;
     };
@@ -94,5 +94,5 @@ describe('webhooks across kill -9', () => {
     expect(new Set(atDown.map((m) => idOf(m, downSub.secret)))).toEqual(
       new Set(atHang.map((m) => idOf(m, hangSub.secret))),
     );
-  }, 60_000);
+  }, 90_000);
 });
