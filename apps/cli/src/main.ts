@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   endpoints: async () => (await import('./commands/admin.ts')).endpoints,
   keys: async () => (await import('./commands/admin.ts')).keys,
   runners: async () => (await import('./commands/runners.ts')).runners,
+  webhooks: async () => (await import('./commands/webhooks.ts')).webhooks,
   migrate: async () => (await import('./commands/migrate.ts')).migrate,
   runner: async () => (await import('./commands/runner.ts')).runner,
   generate: async () => (await import('./commands/submit.ts')).generate,
@@ -29,6 +30,7 @@ const COMMAND_HELP: Record<string, () => Promise<string>> = {
   endpoints: async () => (await import('./commands/admin.ts')).ENDPOINTS_HELP,
   keys: async () => (await import('./commands/admin.ts')).KEYS_HELP,
   runners: async () => (await import('./commands/runners.ts')).RUNNERS_HELP,
+  webhooks: async () => (await import('./commands/webhooks.ts')).WEBHOOKS_HELP,
   migrate: async () => (await import('./commands/migrate.ts')).MIGRATE_HELP,
   runner: async () => (await import('./commands/runner.ts')).RUNNER_USAGE,
   generate: async () => (await import('./commands/submit.ts')).SUBMIT_USAGE,
@@ -54,6 +56,7 @@ async function help(): Promise<string> {
     { SERVE_HELP },
     { ENDPOINTS_HELP, KEYS_HELP },
     { RUNNERS_HELP },
+    { WEBHOOKS_HELP },
     { MIGRATE_HELP },
     { RUNNER_HELP },
     { SUBMIT_HELP },
@@ -63,6 +66,7 @@ async function help(): Promise<string> {
     import('./commands/serve.ts'),
     import('./commands/admin.ts'),
     import('./commands/runners.ts'),
+    import('./commands/webhooks.ts'),
     import('./commands/migrate.ts'),
     import('./commands/runner.ts'),
     import('./commands/submit.ts'),
@@ -76,6 +80,7 @@ ${SERVE_HELP.split('\n')[0]}
 ${ENDPOINTS_HELP}
 ${KEYS_HELP}
 ${RUNNERS_HELP}
+${WEBHOOKS_HELP}
 ${MIGRATE_HELP}
 
 Every admin command takes --config FILE and reads the same VIDFORGE_* settings as the server.

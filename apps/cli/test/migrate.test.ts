@@ -6,9 +6,15 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS as POSTGRES_MIGRATIONS } from '../../server/src/adapters/postgres/migrations/index.ts';
+import { MIGRATIONS as SQLITE_MIGRATIONS } from '../../server/src/adapters/sqlite/migrations/index.ts';
 import { adminQuery, createTestSchema, TEST_DATABASE_URL } from '../../server/test/support/postgres.ts';
 import { tempDir } from '../../server/test/support/temp-dir.ts';
 import { baseEnv, runCli } from './support/run-cli.ts';
+
+/** The schema versions of this build: the migrations' count, whichever were added since. */
+const SQLITE_VERSION = SQLITE_MIGRATIONS.at(-1)!.version;
+const POSTGRES_VERSION = POSTGRES_MIGRATIONS.at(-1)!.version;
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -35,13 +41,15 @@ describe('vidforge migrate', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     const report = JSON.parse(first.stdout);
-    expect(report).toMatchObject({ database: 'sqlite', version: 5 });
+    expect(report).toMatchObject({ database: 'sqlite', version: SQLITE_VERSION });
     expect(report.target).toBe(`${env.VIDFORGE_DATA_DIR}/vidforge.db`);
-    expect(report.applied.map((m: { version: number }) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(report.applied.map((m: { version: number }) => m.version)).toEqual(SQLITE_MIGRATIONS.map((m) => m.version));
 
     const second = await runCli(['migrate'], { env });
     expect(second.code).toBe(0);
-    expect(second.stdout).toBe(`${env.VIDFORGE_DATA_DIR}/vidforge.db: schema version 5, nothing to apply\n`);
+    expect(second.stdout).toBe(
+      `${env.VIDFORGE_DATA_DIR}/vidforge.db: schema version ${SQLITE_VERSION}, nothing to apply\n`,
+    );
   });
 
   it('applies the PostgreSQL migrations to the configured database, then nothing', async () => {
@@ -51,7 +59,13 @@ describe('vidforge migrate', () => {
     const first = await runCli(['migrate'], { env });
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^applied 001_initial\napplied 002_key-limits\npostgres:\/\/.*: schema version 2\n$/);
+    const applied = POSTGRES_MIGRATIONS.map((m) => `applied ${String(m.version).padStart(3, '0')}_${m.name}\n`).join(
+      '',
+    );
+    expect(first.stdout.startsWith(applied)).toBe(true);
+    expect(first.stdout.slice(applied.length)).toMatch(
+      new RegExp(`^postgres://.*: schema version ${POSTGRES_VERSION}\n$`),
+    );
     const tables = await adminQuery<{ n: number }>(
       "select count(*)::int as n from information_schema.tables where table_schema = $1 and table_name = 'tasks'",
       [schema],
@@ -60,7 +74,7 @@ describe('vidforge migrate', () => {
 
     const second = await runCli(['migrate', '--json'], { env });
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout)).toMatchObject({ database: 'postgres', applied: [], version: 2 });
+    expect(JSON.parse(second.stdout)).toMatchObject({ database: 'postgres', applied: [], version: POSTGRES_VERSION });
   });
 
   it('refuses a PostgreSQL database ahead of this build (exit 13)', async () => {
@@ -68,10 +82,11 @@ describe('vidforge migrate', () => {
     cleanups.push(drop);
     const env = await environment({ VIDFORGE_DATABASE_URL: urlInSchema(schema) });
     expect((await runCli(['migrate'], { env })).code).toBe(0);
-    await adminQuery(`insert into ${schema}.schema_migrations values (3, 'from_the_future', 0)`);
+    const future = POSTGRES_VERSION + 1;
+    await adminQuery(`insert into ${schema}.schema_migrations values (${future}, 'from_the_future', 0)`);
     const refused = await runCli(['migrate'], { env });
     expect(refused.code).toBe(13);
-    expect(refused.stderr).toMatch(/^vidforge: cannot migrate postgres:\/\/.*unknown migration 003_from_the_future/);
+    expect(refused.stderr).toMatch(/^vidforge: cannot migrate postgres:\/\/.*unknown migration 00\d_from_the_future/);
   });
 
   it('says a PostgreSQL server is unreachable (exit 13), without the password', async () => {

@@ -37,6 +37,10 @@ import { createQueueInfo } from './modules/tasks/queue-info.ts';
 import { createTaskView } from './modules/tasks/task-view.ts';
 import { createTasksService } from './modules/tasks/tasks.service.ts';
 import { createUploads, withUploadedSources } from './modules/uploads/uploads.ts';
+import { createWebhookWorker } from './modules/webhooks/delivery-worker.ts';
+import { withOutboxWakeups } from './modules/webhooks/outbox-wakeups.ts';
+import { createRetrySchedule } from './modules/webhooks/retry-schedule.ts';
+import { createWebhookSender } from './modules/webhooks/webhook-sender.ts';
 import { createFaultContainment } from './modules/workers/fault-containment.ts';
 import { createRetryPolicy } from './modules/workers/retry-policy.ts';
 import { createTaskRunner } from './modules/workers/task-runner.ts';
@@ -100,7 +104,9 @@ export async function startServer(
   });
   const storage = await buildAdapters(config, dataDir, { clock: options.clock, log });
   storageClock = storage.clock;
-  const { ledger, signal, access } = storage;
+  const { signal, access } = storage;
+  // Writes that may put a webhook event in the outbox wake the delivery workers of every process.
+  const ledger = withOutboxWakeups(storage.ledger, signal);
   const host = hostname();
   const identity = await storage.slots.claim(host, process.pid, isProcessRunning, clock.now());
   const workerIdPrefix = workerIdPrefixOf(host, identity.slot);
@@ -189,15 +195,16 @@ export async function startServer(
   });
   // An idle runner long-polls at least every CLAIM_WAIT_MAX_MS; a busy one heartbeats within a lease.
   const runnerSeenWithinMs = Math.max(2 * CLAIM_WAIT_MAX_MS, config.leaseMs);
+  const taskView = createTaskView({
+    blobs,
+    mediaUrlTtlMs: config.mediaUrlTtlMs,
+    queue: createQueueInfo({ ledger, runners: storage.runners, clock, runnerSeenWithinMs }),
+  });
   const tasksService = createTasksService({
     ledger,
     signal,
     clock,
-    view: createTaskView({
-      blobs,
-      mediaUrlTtlMs: config.mediaUrlTtlMs,
-      queue: createQueueInfo({ ledger, runners: storage.runners, clock, runnerSeenWithinMs }),
-    }),
+    view: taskView,
     taskTimeoutMs: config.taskTimeoutMs,
     maxAttempts: config.maxAttempts,
     idempotencyTtlMs: config.idempotencyTtlMs,
@@ -286,6 +293,28 @@ export async function startServer(
         'took back the tasks a killed predecessor was running',
       );
   }
+  // Webhook deliveries go out from worker-role processes, off every request path.
+  const webhookWorker = roles.has('worker')
+    ? createWebhookWorker({
+        store: storage.webhooks,
+        ledger,
+        view: taskView,
+        signal,
+        clock,
+        send: createWebhookSender({ allowlist: config.media.fetchAllow, timeoutMs: config.webhookTimeoutMs }),
+        schedule: createRetrySchedule({
+          baseMs: config.webhookRetryBaseMs,
+          maxMs: config.webhookRetryMaxMs,
+          forMs: config.webhookRetryForMs,
+        }),
+        concurrency: config.webhookConcurrency,
+        pollIntervalMs: config.webhookPollIntervalMs,
+        // An attempt ends within its timeout; past twice that, its worker is taken for dead.
+        leaseMs: 2 * config.webhookTimeoutMs + 1_000,
+        observer: metrics.webhooks,
+        log: log.child({ component: 'webhooks' }),
+      })
+    : null;
   let stopReaper = async () => {};
   if (roles.has('reaper')) {
     await reaper.tick();
@@ -314,6 +343,7 @@ export async function startServer(
     log.warn(`GET /metrics is open to anyone who reaches ${config.host}: set VIDFORGE_METRICS_TOKEN`);
   }
   workers.start();
+  webhookWorker?.start();
 
   let stopping: Promise<void> | null = null;
   return {
@@ -332,6 +362,7 @@ export async function startServer(
         runners.close();
         // Workers first: running tasks get the grace period, then are released to the queue.
         await workers.stop(config.shutdownGraceMs);
+        await webhookWorker?.stop(config.shutdownGraceMs);
         await stopReaper();
         // close() waits for in-flight requests but skips sockets that never sent one (a
         // preconnect, or fetch's spare socket after an abort): cut those after the grace period.

@@ -7,7 +7,7 @@
  * decimal strings as well as JSON numbers; nothing else is coerced.
  */
 import { z } from 'zod';
-import { NegativePrompt, Prompt, SEED_MAX } from './requests.ts';
+import { CallbackUrl, NegativePrompt, Prompt, SEED_MAX } from './requests.ts';
 
 export const OPENAI_BASE_PATH = '/v1';
 export const OPENAI_VIDEO_STATUSES = ['queued', 'in_progress', 'completed', 'failed'] as const;
@@ -75,6 +75,9 @@ export const OpenAiCreateVideoRequest = z
     seed: Seed.optional(),
     negative_prompt: NegativePrompt.optional(),
     guidance_scale: GuidanceScale.optional(),
+    callback_url: CallbackUrl.optional().describe(
+      "Vidforge addition: URL that receives the video's terminal webhook event (docs/webhooks.md)",
+    ),
   })
   .meta({ id: 'OpenAiCreateVideoRequest' });
 export type OpenAiCreateVideoRequest = z.infer<typeof OpenAiCreateVideoRequest>;

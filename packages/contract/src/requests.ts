@@ -42,25 +42,38 @@ export const NegativePrompt = z
   .trim()
   .refine((s) => codePoints(s) <= PROMPT_MAX, `must be at most ${PROMPT_MAX} characters`);
 
-/** An absolute http(s) URL without credentials; fetching rules are the server's job. */
-export const MediaUrl = z
-  .string()
-  .max(URL_MAX, `must be at most ${URL_MAX} characters`)
-  .superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be an absolute http or https URL' });
-      return;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      ctx.addIssue({ code: 'custom', message: 'must use http or https' });
-    } else if (url.username !== '' || url.password !== '') {
-      ctx.addIssue({ code: 'custom', message: 'must not contain a user name or password' });
-    }
-  })
-  .meta({ format: 'uri', examples: ['https://example.com/source.mp4'] });
+/** An absolute http(s) URL without credentials, at most URL_MAX characters. */
+const httpUrl = () =>
+  z
+    .string()
+    .max(URL_MAX, `must be at most ${URL_MAX} characters`)
+    .superRefine((value, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be an absolute http or https URL' });
+        return;
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        ctx.addIssue({ code: 'custom', message: 'must use http or https' });
+      } else if (url.username !== '' || url.password !== '') {
+        ctx.addIssue({ code: 'custom', message: 'must not contain a user name or password' });
+      }
+    });
+
+/** A source the server fetches; fetching rules (the SSRF guard) are the server's job. */
+export const MediaUrl = httpUrl().meta({ format: 'uri', examples: ['https://example.com/source.mp4'] });
+
+/**
+ * Where the server POSTs the task's terminal event, signed the Standard Webhooks way (a Part C
+ * addition, docs/webhooks.md). Checked here for shape only; the address rule applies at delivery.
+ */
+export const CallbackUrl = httpUrl()
+  .describe(
+    "Part C addition: URL that receives the task's terminal webhook event (task.succeeded, task.failed, task.cancelled), signed with the endpoint's webhook secret",
+  )
+  .meta({ format: 'uri', examples: ['https://example.com/hooks/vidforge'] });
 
 const Seed = z
   .number()
@@ -93,6 +106,7 @@ export const GenerateRequest = z
         sourceImage: MediaUrl.optional().describe('Public URL of the first frame (JPEG, PNG or WebP)'),
       })
       .optional(),
+    callbackUrl: CallbackUrl.optional(),
     settings: z
       .strictObject({
         seed: Seed.default(DEFAULTS.seed),
@@ -110,6 +124,7 @@ export const UpscaleRequest = z
     config: z.strictObject({
       sourceVideo: MediaUrl.describe('Public URL of the video to upscale (MP4, MOV, WebM, MKV)'),
     }),
+    callbackUrl: CallbackUrl.optional(),
   })
   .meta({ id: 'UpscaleRequest' });
 export type UpscaleRequest = z.infer<typeof UpscaleRequest>;
@@ -123,6 +138,7 @@ export const ExtendRequest = z
       sourceVideo: MediaUrl.describe('Public URL of the video to extend'),
       extendDuration: oneOf(EXTEND_DURATIONS).default(DEFAULTS.extendDuration).describe('Seconds to add: 2 or 4'),
     }),
+    callbackUrl: CallbackUrl.optional(),
     settings: z
       .strictObject({
         seed: Seed.default(DEFAULTS.seed),

@@ -8,6 +8,7 @@ import type { ServerConfig } from '../config/config.schema.ts';
 import { endpointEngineNames } from '../engines/catalog.ts';
 import { type AdminService, createAdminService } from '../modules/auth/admin.service.ts';
 import { createRunnerAdmin, type RunnerAdmin } from '../modules/runners/runner-admin.ts';
+import { createWebhookAdmin, type WebhookAdmin } from '../modules/webhooks/webhook-admin.ts';
 import { systemClock } from '../ports/clock.ts';
 
 export { DEFAULT_DATA_DIR, findDataDir } from '../boot/data-dir.ts';
@@ -28,13 +29,15 @@ export { type MigrateReport, migrateDatabase } from './migrate.ts';
 
 export async function openAdmin(
   config: ServerConfig,
-): Promise<{ admin: AdminService & RunnerAdmin; close(): Promise<void> }> {
+): Promise<{ admin: AdminService & RunnerAdmin & { webhooks: WebhookAdmin }; close(): Promise<void> }> {
   const dataDir = await prepareDataDir(config.dataDir);
   const storage = await buildAdapters(config, dataDir);
   const engines = endpointEngineNames(config.enableTestEngine);
+  const access = createAdminService(storage.access, systemClock, engines);
   const admin = {
-    ...createAdminService(storage.access, systemClock, engines),
+    ...access,
     ...createRunnerAdmin(storage.runners, storage.ledger, systemClock),
+    webhooks: createWebhookAdmin({ store: storage.webhooks, findEndpoint: access.findEndpoint, clock: systemClock }),
   };
   return { admin, close: () => storage.close() };
 }

@@ -87,6 +87,22 @@ export const ServerConfigSchema = z.strictObject({
     'How often the reaper lists stored results to delete those no task keeps (lost attempts, stale writers)',
   ),
   pollIntervalMs: ms(5_000).describe('Idle workers also look for work this often (other processes may submit)'),
+  webhookTimeoutMs: ms(10_000).describe('One webhook attempt, connect to answer, at most this long'),
+  webhookRetryBaseMs: ms(10_000).describe(
+    'Wait after the first failed webhook attempt; doubles per attempt, with jitter',
+  ),
+  webhookRetryMaxMs: ms(2 * 60 * 60_000).describe('Longest wait between two webhook attempts'),
+  webhookRetryForMs: ms(24 * 60 * 60_000).describe(
+    'A webhook is retried this long after its event (or a redeliver) before it is given up',
+  ),
+  webhookConcurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(8)
+    .describe('Webhook attempts in flight at once per worker-role process'),
+  webhookPollIntervalMs: ms(2_000).describe('The webhook worker also looks for due deliveries this often'),
   mediaUrlTtlMs: ms(60 * 60_000),
   retentionMs: ms(7 * 24 * 60 * 60_000),
   idempotencyTtlMs: ms(24 * 60 * 60_000),

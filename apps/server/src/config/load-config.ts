@@ -103,6 +103,11 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   if (result.success && result.data.retryBaseMs > result.data.retryMaxMs) {
     problems.push(`retryBaseMs (${result.data.retryBaseMs}) must not exceed retryMaxMs (${result.data.retryMaxMs})`);
   }
+  if (result.success && result.data.webhookRetryBaseMs > result.data.webhookRetryMaxMs) {
+    problems.push(
+      `webhookRetryBaseMs (${result.data.webhookRetryBaseMs}) must not exceed webhookRetryMaxMs (${result.data.webhookRetryMaxMs})`,
+    );
+  }
   if (result.success) {
     const { headersTimeoutMs, bodyTimeoutMs, requestTimeoutMs } = result.data;
     for (const [name, value] of [

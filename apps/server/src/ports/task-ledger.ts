@@ -58,6 +58,8 @@ export interface NewTask {
   maxAttempts: number;
   createdAt: number;
   deadlineAt: number;
+  /** Where the task's terminal event is POSTed (docs/webhooks.md). */
+  callbackUrl?: string | null;
 }
 
 export interface IdempotencyClaim {

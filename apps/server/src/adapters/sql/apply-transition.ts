@@ -1,7 +1,9 @@
 /** Writes a transition decided by modules/tasks/task-state.ts: the mapping to columns, nothing more. */
 import type { Kysely, Updateable } from 'kysely';
 import type { Transition } from '../../modules/tasks/task-state.ts';
+import { terminalEventOf } from '../../modules/webhooks/webhook-events.ts';
 import type { SqlSchema, TasksTable } from './schema.ts';
+import { enqueueTaskEvent } from './webhook-outbox.ts';
 
 export async function applyTransition(
   trx: Kysely<SqlSchema>,
@@ -43,4 +45,7 @@ export async function applyTransition(
       .where('id', '=', attemptId)
       .execute();
   }
+  // The webhook outbox row commits with the state change that causes its event, or not at all.
+  const event = terminalEventOf(change);
+  if (event) await enqueueTaskEvent(trx, taskId, event, change.finishedAt ?? change.updatedAt ?? 0);
 }

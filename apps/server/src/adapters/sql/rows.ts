@@ -57,6 +57,7 @@ export function rowFromNewTask(task: NewTask): TasksTable {
     retain_until: null,
     result_deleted_at: null,
     engine_state: null,
+    callback_url: task.callbackUrl ?? null,
   };
 }
 

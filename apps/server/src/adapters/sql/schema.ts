@@ -71,6 +71,8 @@ export interface TasksTable {
   result_deleted_at: number | null;
   /** JSON an engine checkpointed for the next attempt (TaskLedger.checkpoint); null when none. */
   engine_state: string | null;
+  /** Where this task's terminal event is POSTed (docs/webhooks.md); NULL: nowhere. */
+  callback_url: string | null;
 }
 
 /** One row per lease; the current lease of a task is its row with `ended_at` NULL. */
@@ -141,6 +143,61 @@ export interface RateCountersTable {
   count: number;
 }
 
+/** An endpoint's webhook subscription (docs/webhooks.md); `events` is a JSON array of event types. */
+export interface WebhookSubscriptionsTable {
+  id: string;
+  endpoint_id: string;
+  url: string;
+  events: string;
+  /** `whsec_…`, kept as is: signing needs it. */
+  secret: string;
+  created_at: number;
+}
+
+/** The signing secret of an endpoint's per-task callbacks, made on first need. */
+export interface WebhookSecretsTable {
+  endpoint_id: string;
+  secret: string;
+  created_at: number;
+}
+
+/** One event to one URL: the outbox row, and the record of its delivery. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  /** The `webhook-id` header: one per event, the same on every attempt and every destination. */
+  event_id: string;
+  event_type: string;
+  event_at: number;
+  task_id: string;
+  endpoint_id: string;
+  /** NULL: the task's own callback URL. */
+  subscription_id: string | null;
+  url: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  /** Attempts since the delivery was (re)queued; the backoff and the give-up time count from there. */
+  round_attempts: number;
+  round_started_at: number;
+  /** When the next attempt is due; while one runs, when its lease ends. */
+  next_attempt_at: number;
+  lease_token: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: string;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -158,5 +215,9 @@ export interface SqlSchema {
   access_version: AccessVersionTable;
   worker_slots: WorkerSlotsTable;
   rate_counters: RateCountersTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_secrets: WebhookSecretsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -22,6 +22,7 @@ import type {
 import { applyTransition } from './apply-transition.ts';
 import type { SqlSchema, TaskAttemptsTable } from './schema.ts';
 import { type SqlHandle, serializeOn } from './sql-handle.ts';
+import { enqueueTaskEvent } from './webhook-outbox.ts';
 
 export type LeaseWrites = Pick<
   TaskLedger,
@@ -141,6 +142,8 @@ export function createSqlLeaseWrites(handle: SqlHandle): LeaseWrites {
             output: null,
           })
           .execute();
+        // A task starts once: a later attempt after a retry is not a new `task.started`.
+        if (picked.attempts === 1) await enqueueTaskEvent(trx, picked.id, 'task.started', now);
         return { taskId: picked.id, token, attempt: picked.attempts, workerId, expiresAt };
       });
     },

@@ -44,6 +44,7 @@ const TASK_COLUMNS = Object.keys({
   retain_until: 1,
   result_deleted_at: 1,
   engine_state: 1,
+  callback_url: 1,
 } satisfies Record<keyof TasksTable, 1>) as (keyof TasksTable)[];
 
 /**

@@ -6,10 +6,12 @@
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { FetchObserver, MediaRunObserver } from '../media/index.ts';
+import type { WebhookObserver } from '../webhooks/delivery-worker.ts';
 import { createHttpMetrics, type HttpObserver } from './http-metrics.ts';
 import { createMediaMetrics } from './media-metrics.ts';
 import type { TaskEvents } from './task-events.ts';
 import { createTaskMetrics } from './task-metrics.ts';
+import { createWebhookMetrics } from './webhook-metrics.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -17,6 +19,7 @@ export interface Metrics {
   tasks: TaskEvents;
   fetches: FetchObserver;
   processes: MediaRunObserver;
+  webhooks: WebhookObserver;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
@@ -31,5 +34,6 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     tasks: createTaskMetrics(registry),
     fetches: media.fetches,
     processes: media.processes,
+    webhooks: createWebhookMetrics(registry),
   };
 }

@@ -59,6 +59,7 @@ const PARAM_OF: Record<string, string> = {
   'config.sourceImage': 'input_reference',
   'config.extendDuration': 'seconds',
   'config.sourceVideo': 'video',
+  callbackUrl: 'callback_url',
 };
 
 function fromApiError(error: ApiError): OpenAiError {

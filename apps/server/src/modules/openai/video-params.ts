@@ -77,6 +77,7 @@ export function generateBody(
     prompt: params.prompt,
     ...(params.negative_prompt === undefined ? {} : { negativePrompt: params.negative_prompt }),
     ...(sourceImage === undefined ? {} : { config: { sourceImage } }),
+    ...(params.callback_url === undefined ? {} : { callbackUrl: params.callback_url }),
     settings: {
       seed: params.seed ?? -1,
       duration: durationOf(params.seconds ?? Number(OPENAI_DEFAULT_SECONDS), caps.seconds, 'a length'),

@@ -81,10 +81,11 @@ export function createTasksService(deps: TasksServiceDeps) {
           details: [{ path: 'Idempotency-Key', message: 'must be 1..255 visible ASCII characters' }],
         });
       }
-      const request = parsed.value;
+      // The callback is the task's own (a column), not part of the request engines and runners see.
+      const { callbackUrl, ...request } = parsed.value;
       const now = clock.now();
       const fingerprint = createHash('sha256')
-        .update(`${type}\n${canonicalJson(request)}`)
+        .update(`${type}\n${canonicalJson(parsed.value)}`)
         .digest('hex');
       let seed: number | null = null;
       if ('settings' in request) {
@@ -106,6 +107,7 @@ export function createTasksService(deps: TasksServiceDeps) {
           maxAttempts: deps.maxAttempts,
           createdAt: now,
           deadlineAt: now + deps.taskTimeoutMs,
+          callbackUrl: callbackUrl ?? null,
         },
         idempotencyKey === undefined
           ? undefined

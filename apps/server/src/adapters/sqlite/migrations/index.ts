@@ -3,7 +3,7 @@ import { runners } from './002_runners.ts';
 import { accessVersion } from './003_access_version.ts';
 import { workerSlots } from './004_worker_slots.ts';
 import { keyLimits } from './005_key_limits.ts';
-import { reserved6 } from './006_reserved.ts';
+import { webhooks } from './006_webhooks.ts';
 import { reserved7 } from './007_reserved.ts';
 import { engineState } from './008_engine_state.ts';
 import type { Migration } from './migration.ts';
@@ -15,7 +15,7 @@ export const MIGRATIONS: readonly Migration[] = [
   accessVersion,
   workerSlots,
   keyLimits,
-  reserved6,
+  webhooks,
   reserved7,
   engineState,
 ];
