@@ -42,6 +42,7 @@ export function ledgerRecordsSuite(name: string, factory: LedgerFactory): void {
           finishedAt: null,
           retainUntil: null,
           resultDeletedAt: null,
+          revision: 0,
         };
         expect(result).toEqual({ kind: 'created', task: expected });
         expect(await fx.ledger.get(task.id)).toEqual(expected);

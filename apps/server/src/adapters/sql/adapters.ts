@@ -3,12 +3,14 @@ import type { AccessStore } from '../../ports/access-store.ts';
 import type { RateCounters } from '../../ports/rate-counters.ts';
 import type { RunnerStore } from '../../ports/runner-store.ts';
 import type { TaskLedger } from '../../ports/task-ledger.ts';
+import type { UsageStore } from '../../ports/usage-store.ts';
 import type { WorkerSlots } from '../../ports/worker-slots.ts';
 import { createSqlAccessStore } from './access-store.ts';
 import { createSqlRateCounters } from './rate-counters.ts';
 import { createSqlRunnerStore } from './runner-store.ts';
 import type { SqlHandle } from './sql-handle.ts';
 import { createSqlTaskLedger } from './task-ledger.ts';
+import { createSqlUsageStore } from './usage.ts';
 import { createSqlWorkerSlots } from './worker-slots.ts';
 
 export interface SqlAdapters<H extends SqlHandle = SqlHandle> {
@@ -18,6 +20,7 @@ export interface SqlAdapters<H extends SqlHandle = SqlHandle> {
   runners: RunnerStore;
   slots: WorkerSlots;
   rateCounters: RateCounters;
+  usage: UsageStore;
   close(): Promise<void>;
 }
 
@@ -29,6 +32,7 @@ export function createSqlAdapters<H extends SqlHandle>(handle: H): SqlAdapters<H
     runners: createSqlRunnerStore(handle),
     slots: createSqlWorkerSlots(handle),
     rateCounters: createSqlRateCounters(handle),
+    usage: createSqlUsageStore(handle),
     close: () => handle.close(),
   };
 }

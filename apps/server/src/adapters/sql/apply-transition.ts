@@ -2,6 +2,7 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { Transition } from '../../modules/tasks/task-state.ts';
 import type { SqlSchema, TasksTable } from './schema.ts';
+import { outcomeOf, recordUsage } from './usage.ts';
 
 export async function applyTransition(
   trx: Kysely<SqlSchema>,
@@ -42,5 +43,11 @@ export async function applyTransition(
       })
       .where('id', '=', attemptId)
       .execute();
+  }
+  // A terminal transition (SUCCESS or FAIL) happens once per task: its usage is counted here, in
+  // the same transaction, after the attempt it ends was written.
+  if (change.finishedAt !== undefined && change.status !== undefined) {
+    const outcome = outcomeOf(change.status, change.error);
+    await recordUsage(trx, taskId, change.finishedAt, outcome, change.video?.durationSeconds ?? 0);
   }
 }

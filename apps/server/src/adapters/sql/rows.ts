@@ -28,6 +28,7 @@ export function taskFromRow(row: Selectable<TasksTable>): TaskRecord {
     finishedAt: row.finished_at,
     retainUntil: row.retain_until,
     resultDeletedAt: row.result_deleted_at,
+    revision: row.revision,
   };
 }
 
@@ -55,6 +56,7 @@ export function rowFromNewTask(task: NewTask): TasksTable {
     finished_at: null,
     retain_until: null,
     result_deleted_at: null,
+    revision: 0,
   };
 }
 

@@ -69,6 +69,8 @@ export interface TasksTable {
   finished_at: number | null;
   retain_until: number | null;
   result_deleted_at: number | null;
+  /** Moves (by a trigger) whenever status or progress does: the task's event id (007_usage). */
+  revision: number;
 }
 
 /** One row per lease; the current lease of a task is its row with `ended_at` NULL. */
@@ -139,6 +141,29 @@ export interface RateCountersTable {
   count: number;
 }
 
+/** Usage per UTC day, key, endpoint, operation and outcome (adapters/sql/usage.ts). */
+export interface UsageDailyTable {
+  /** YYYY-MM-DD (UTC) of the terminal transition. */
+  day: string;
+  key_id: string;
+  endpoint_id: string;
+  type: string;
+  outcome: string;
+  tasks: number;
+  video_seconds: number;
+  engine_ms: number;
+}
+
+/** The same figures summed since the beginning, per endpoint, operation and outcome (for /metrics). */
+export interface UsageTotalsTable {
+  endpoint_id: string;
+  type: string;
+  outcome: string;
+  tasks: number;
+  video_seconds: number;
+  engine_ms: number;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -156,5 +181,7 @@ export interface SqlSchema {
   access_version: AccessVersionTable;
   worker_slots: WorkerSlotsTable;
   rate_counters: RateCountersTable;
+  usage_daily: UsageDailyTable;
+  usage_totals: UsageTotalsTable;
   schema_migrations: SchemaMigrationsTable;
 }
