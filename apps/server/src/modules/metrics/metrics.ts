@@ -6,8 +6,10 @@
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { FetchObserver, MediaRunObserver } from '../media/index.ts';
+import type { StreamObserver } from '../tasks/task-streams.ts';
 import { createHttpMetrics, type HttpObserver } from './http-metrics.ts';
 import { createMediaMetrics } from './media-metrics.ts';
+import { createStreamMetrics } from './stream-metrics.ts';
 import type { TaskEvents } from './task-events.ts';
 import { createTaskMetrics } from './task-metrics.ts';
 
@@ -17,6 +19,7 @@ export interface Metrics {
   tasks: TaskEvents;
   fetches: FetchObserver;
   processes: MediaRunObserver;
+  streams: StreamObserver;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
@@ -31,5 +34,6 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     tasks: createTaskMetrics(registry),
     fetches: media.fetches,
     processes: media.processes,
+    streams: createStreamMetrics(registry),
   };
 }
