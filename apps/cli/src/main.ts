@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   keys: async () => (await import('./commands/admin.ts')).keys,
   runners: async () => (await import('./commands/runners.ts')).runners,
   migrate: async () => (await import('./commands/migrate.ts')).migrate,
+  usage: async () => (await import('./commands/usage.ts')).usage,
   runner: async () => (await import('./commands/runner.ts')).runner,
   generate: async () => (await import('./commands/submit.ts')).generate,
   upscale: async () => (await import('./commands/submit.ts')).upscale,
@@ -30,6 +31,7 @@ const COMMAND_HELP: Record<string, () => Promise<string>> = {
   keys: async () => (await import('./commands/admin.ts')).KEYS_HELP,
   runners: async () => (await import('./commands/runners.ts')).RUNNERS_HELP,
   migrate: async () => (await import('./commands/migrate.ts')).MIGRATE_HELP,
+  usage: async () => (await import('./commands/usage.ts')).USAGE_HELP,
   runner: async () => (await import('./commands/runner.ts')).RUNNER_HELP,
   generate: async () => (await import('./commands/submit.ts')).SUBMIT_HELP,
   upscale: async () => (await import('./commands/submit.ts')).SUBMIT_HELP,
@@ -55,6 +57,7 @@ async function help(): Promise<string> {
     { ENDPOINTS_HELP, KEYS_HELP },
     { RUNNERS_HELP },
     { MIGRATE_HELP },
+    { USAGE_HELP },
     { RUNNER_HELP },
     { SUBMIT_HELP },
     { TASKS_HELP },
@@ -64,6 +67,7 @@ async function help(): Promise<string> {
     import('./commands/admin.ts'),
     import('./commands/runners.ts'),
     import('./commands/migrate.ts'),
+    import('./commands/usage.ts'),
     import('./commands/runner.ts'),
     import('./commands/submit.ts'),
     import('./commands/tasks.ts'),
@@ -77,6 +81,7 @@ ${ENDPOINTS_HELP}
 ${KEYS_HELP}
 ${RUNNERS_HELP}
 ${MIGRATE_HELP}
+${USAGE_HELP.split('\n')[0]}
 
 Every admin command takes --config FILE and reads the same VIDFORGE_* settings as the server.
 

@@ -35,13 +35,13 @@ describe('vidforge migrate', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     const report = JSON.parse(first.stdout);
-    expect(report).toMatchObject({ database: 'sqlite', version: 5 });
+    expect(report).toMatchObject({ database: 'sqlite', version: 7 });
     expect(report.target).toBe(`${env.VIDFORGE_DATA_DIR}/vidforge.db`);
-    expect(report.applied.map((m: { version: number }) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(report.applied.map((m: { version: number }) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
 
     const second = await runCli(['migrate'], { env });
     expect(second.code).toBe(0);
-    expect(second.stdout).toBe(`${env.VIDFORGE_DATA_DIR}/vidforge.db: schema version 5, nothing to apply\n`);
+    expect(second.stdout).toBe(`${env.VIDFORGE_DATA_DIR}/vidforge.db: schema version 7, nothing to apply\n`);
   });
 
   it('applies the PostgreSQL migrations to the configured database, then nothing', async () => {
@@ -51,7 +51,9 @@ describe('vidforge migrate', () => {
     const first = await runCli(['migrate'], { env });
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^applied 001_initial\napplied 002_key-limits\npostgres:\/\/.*: schema version 2\n$/);
+    expect(first.stdout).toMatch(
+      /^applied 001_initial\napplied 002_key-limits\napplied 003_reserved-003\napplied 004_usage\npostgres:\/\/.*: schema version 4\n$/,
+    );
     const tables = await adminQuery<{ n: number }>(
       "select count(*)::int as n from information_schema.tables where table_schema = $1 and table_name = 'tasks'",
       [schema],
@@ -60,7 +62,7 @@ describe('vidforge migrate', () => {
 
     const second = await runCli(['migrate', '--json'], { env });
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout)).toMatchObject({ database: 'postgres', applied: [], version: 2 });
+    expect(JSON.parse(second.stdout)).toMatchObject({ database: 'postgres', applied: [], version: 4 });
   });
 
   it('refuses a PostgreSQL database ahead of this build (exit 13)', async () => {
@@ -68,10 +70,10 @@ describe('vidforge migrate', () => {
     cleanups.push(drop);
     const env = await environment({ VIDFORGE_DATABASE_URL: urlInSchema(schema) });
     expect((await runCli(['migrate'], { env })).code).toBe(0);
-    await adminQuery(`insert into ${schema}.schema_migrations values (3, 'from_the_future', 0)`);
+    await adminQuery(`insert into ${schema}.schema_migrations values (99, 'from_the_future', 0)`);
     const refused = await runCli(['migrate'], { env });
     expect(refused.code).toBe(13);
-    expect(refused.stderr).toMatch(/^vidforge: cannot migrate postgres:\/\/.*unknown migration 003_from_the_future/);
+    expect(refused.stderr).toMatch(/^vidforge: cannot migrate postgres:\/\/.*unknown migration 099_from_the_future/);
   });
 
   it('says a PostgreSQL server is unreachable (exit 13), without the password', async () => {

@@ -9,6 +9,7 @@ import { endpointEngineNames } from '../engines/catalog.ts';
 import { type AdminService, createAdminService } from '../modules/auth/admin.service.ts';
 import { createRunnerAdmin, type RunnerAdmin } from '../modules/runners/runner-admin.ts';
 import { systemClock } from '../ports/clock.ts';
+import type { UsageFilter, UsageRow } from '../ports/usage-store.ts';
 
 export { DEFAULT_DATA_DIR, findDataDir } from '../boot/data-dir.ts';
 export { STARTUP_EXIT, StartupError } from '../boot/startup-error.ts';
@@ -23,18 +24,25 @@ export {
   parseRate,
   RATE_SPEC_HELP,
 } from '../modules/limits/rate-spec.ts';
+export type { UsageFilter, UsageOutcome, UsageRow } from '../ports/usage-store.ts';
 export { firstRunBanner } from './banner.ts';
 export { type MigrateReport, migrateDatabase } from './migrate.ts';
 
+/** `vidforge usage`: what was used, per UTC day, key, endpoint, operation and outcome. */
+export interface UsageAdmin {
+  usage(filter: UsageFilter): Promise<UsageRow[]>;
+}
+
 export async function openAdmin(
   config: ServerConfig,
-): Promise<{ admin: AdminService & RunnerAdmin; close(): Promise<void> }> {
+): Promise<{ admin: AdminService & RunnerAdmin & UsageAdmin; close(): Promise<void> }> {
   const dataDir = await prepareDataDir(config.dataDir);
   const storage = await buildAdapters(config, dataDir);
   const engines = endpointEngineNames(config.enableTestEngine);
   const admin = {
     ...createAdminService(storage.access, systemClock, engines),
     ...createRunnerAdmin(storage.runners, storage.ledger, systemClock),
+    usage: (filter: UsageFilter) => storage.usage.daily(filter),
   };
   return { admin, close: () => storage.close() };
 }
