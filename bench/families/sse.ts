@@ -122,6 +122,7 @@ export async function sseFamily(ctx: BenchContext): Promise<Family> {
       VIDFORGE_WORKERS: String(tasks),
       VIDFORGE_PROGRESS_INTERVAL_MS: '50',
       VIDFORGE_MAX_CONNECTIONS: '8192',
+      VIDFORGE_SSE_MAX_STREAMS: '100000',
       VIDFORGE_SSE_MAX_STREAMS_PER_KEY: '100000',
     },
   });

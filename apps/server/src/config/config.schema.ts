@@ -127,7 +127,8 @@ export const ServerConfigSchema = z.strictObject({
     .int()
     .min(0)
     .max(1_000_000)
-    .default(10_000)
+    // Half the default maxConnections: streams must not take every connection polls need.
+    .default(512)
     .describe('Live-progress streams this process serves at once; more get 503 STREAMS_FULL; 0: the route is off'),
   sseMaxStreamsPerKey: z
     .number()
