@@ -19,6 +19,7 @@ const SLOW = [
   'apps/cli/test/runner/**/*.test.ts',
   'apps/cli/test/server-commands.test.ts',
   'apps/cli/test/keys-limits.test.ts',
+  'apps/cli/test/usage.test.ts',
   'apps/cli/test/client-commands.test.ts',
   'packages/sdk/test/build.test.ts',
   'bench/test/**/*.test.ts',

@@ -19,6 +19,7 @@ import { limitsFamily } from './families/limits.ts';
 import { mediaFamily } from './families/media.ts';
 import { memoryFamily } from './families/memory.ts';
 import { queueFamily } from './families/queue.ts';
+import { sseFamily } from './families/sse.ts';
 import type { BenchContext } from './support/context.ts';
 import { describeMachine } from './support/machine.ts';
 import { LOAD_CPU, pinSelf } from './support/processes.ts';
@@ -27,6 +28,7 @@ import { type BenchReport, type Family, renderLegend, renderTable, writeReport }
 const FAMILIES: Record<string, (ctx: BenchContext) => Promise<Family>> = {
   api: apiFamily,
   limits: limitsFamily,
+  sse: sseFamily,
   dispatch: dispatchFamily,
   queue: queueFamily,
   media: mediaFamily,

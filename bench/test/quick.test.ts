@@ -25,6 +25,7 @@ describe('bench --quick', () => {
     expect(report.families.map((f) => f.id)).toEqual([
       'api',
       'limits',
+      'sse',
       'dispatch',
       'queue',
       'media',

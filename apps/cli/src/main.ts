@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   runners: async () => (await import('./commands/runners.ts')).runners,
   webhooks: async () => (await import('./commands/webhooks.ts')).webhooks,
   migrate: async () => (await import('./commands/migrate.ts')).migrate,
+  usage: async () => (await import('./commands/usage.ts')).usage,
   runner: async () => (await import('./commands/runner.ts')).runner,
   generate: async () => (await import('./commands/submit.ts')).generate,
   upscale: async () => (await import('./commands/submit.ts')).upscale,
@@ -32,6 +33,7 @@ const COMMAND_HELP: Record<string, () => Promise<string>> = {
   runners: async () => (await import('./commands/runners.ts')).RUNNERS_HELP,
   webhooks: async () => (await import('./commands/webhooks.ts')).WEBHOOKS_HELP,
   migrate: async () => (await import('./commands/migrate.ts')).MIGRATE_HELP,
+  usage: async () => (await import('./commands/usage.ts')).USAGE_HELP,
   runner: async () => (await import('./commands/runner.ts')).RUNNER_USAGE,
   generate: async () => (await import('./commands/submit.ts')).SUBMIT_USAGE,
   upscale: async () => (await import('./commands/submit.ts')).SUBMIT_USAGE,
@@ -58,6 +60,7 @@ async function help(): Promise<string> {
     { RUNNERS_HELP },
     { WEBHOOKS_HELP },
     { MIGRATE_HELP },
+    { USAGE_HELP },
     { RUNNER_HELP },
     { SUBMIT_HELP },
     { TASKS_HELP },
@@ -68,6 +71,7 @@ async function help(): Promise<string> {
     import('./commands/runners.ts'),
     import('./commands/webhooks.ts'),
     import('./commands/migrate.ts'),
+    import('./commands/usage.ts'),
     import('./commands/runner.ts'),
     import('./commands/submit.ts'),
     import('./commands/tasks.ts'),
@@ -82,6 +86,7 @@ ${KEYS_HELP}
 ${RUNNERS_HELP}
 ${WEBHOOKS_HELP}
 ${MIGRATE_HELP}
+${USAGE_HELP.split('\n')[0]}
 
 Every admin command takes --config FILE and reads the same VIDFORGE_* settings as the server.
 

@@ -27,6 +27,7 @@ import { type MediaRoutesDeps, registerMediaRoutes } from './modules/results/med
 import type { RunnerService } from './modules/runners/runner.service.ts';
 import { registerRunnerRoutes } from './modules/runners/runners.routes.ts';
 import type { TaskSources } from './modules/runners/task-sources.ts';
+import type { TaskStreams } from './modules/tasks/task-streams.ts';
 import { registerTaskRoutes } from './modules/tasks/tasks.routes.ts';
 import type { TasksService } from './modules/tasks/tasks.service.ts';
 import { registerUploadRoutes, type UploadRoutesDeps } from './modules/uploads/uploads.routes.ts';
@@ -36,6 +37,8 @@ import { StorageUnavailableError } from './ports/storage-errors.ts';
 export interface AppDeps extends MediaRoutesDeps {
   auth: AuthService;
   tasksService: TasksService;
+  /** Live progress, `GET …/video/tasks/{taskId}/events`; absent: the route is not served. */
+  streams?: TaskStreams;
   bodyLimitBytes: number;
   limits: HttpLimits;
   /** Origins allowed to call from a browser (`*` for any); empty: no CORS headers. */
@@ -153,7 +156,7 @@ export function buildApp(deps: AppDeps): App {
   const openapi = JSON.stringify(buildOpenApiDocument());
   app.get('/v1/openapi.json', async (_request, reply) => reply.type('application/json; charset=utf-8').send(openapi));
 
-  registerTaskRoutes(app, { auth: deps.auth, tasks: deps.tasksService, limiter: deps.limiter });
+  registerTaskRoutes(app, { auth: deps.auth, tasks: deps.tasksService, limiter: deps.limiter, streams: deps.streams });
   if (deps.uploads) registerUploadRoutes(app, { ...deps.uploads, auth: deps.auth, limiter: deps.limiter });
   registerMediaRoutes(app, deps);
   registerRunnerRoutes(app, { runners: deps.runners, sources: deps.sources });

@@ -25,7 +25,7 @@ import { loadConsoleBundle } from './modules/console/console-bundle.ts';
 import { createRateLimiter } from './modules/limits/rate-limiter.ts';
 import { createReaper } from './modules/maintenance/reaper.ts';
 import { checkFfmpeg, createSafeFetcher, FfmpegCheckError } from './modules/media/index.ts';
-import { buildMetricsApp, createMetrics, registerQueueMetrics } from './modules/metrics/index.ts';
+import { buildMetricsApp, createMetrics, registerQueueMetrics, registerUsageMetrics } from './modules/metrics/index.ts';
 import { createOpenAiApi } from './modules/openai/index.ts';
 import { createLocalMediaUrls } from './modules/results/local-media-urls.ts';
 import { withOwnMediaSources } from './modules/results/own-media-source.ts';
@@ -34,6 +34,7 @@ import { createUrlSigner } from './modules/results/url-signer.ts';
 import { createRunnerService } from './modules/runners/runner.service.ts';
 import { createTaskSources } from './modules/runners/task-sources.ts';
 import { createQueueInfo } from './modules/tasks/queue-info.ts';
+import { announcingWrites, createTaskStreams } from './modules/tasks/task-streams.ts';
 import { createTaskView } from './modules/tasks/task-view.ts';
 import { createTasksService } from './modules/tasks/tasks.service.ts';
 import { createUploads, withUploadedSources } from './modules/uploads/uploads.ts';
@@ -70,6 +71,9 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** How often a streamed PENDING task's place in line is looked at again (a poll's worth of work). */
+const SSE_QUEUE_REFRESH_MS = 1_000;
+
 /** Hosts only this machine can reach: an open /metrics there is not worth a warning. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -105,8 +109,10 @@ export async function startServer(
   const storage = await buildAdapters(config, dataDir, { clock: options.clock, log });
   storageClock = storage.clock;
   const { signal, access } = storage;
-  // Writes that may put a webhook event in the outbox wake the delivery workers of every process.
-  const ledger = withOutboxWakeups(storage.ledger, signal);
+  // Writes that may put a webhook event in the outbox wake the delivery workers of every process,
+  // and this process's own writes reach its live-progress streams at once (others' within a tick).
+  let pokeStreams = (_taskId: string) => {};
+  const ledger = announcingWrites(withOutboxWakeups(storage.ledger, signal), (taskId) => pokeStreams(taskId));
   const host = hostname();
   const identity = await storage.slots.claim(host, process.pid, isProcessRunning, clock.now());
   const workerIdPrefix = workerIdPrefixOf(host, identity.slot);
@@ -200,6 +206,22 @@ export async function startServer(
     mediaUrlTtlMs: config.mediaUrlTtlMs,
     queue: createQueueInfo({ ledger, runners: storage.runners, clock, runnerSeenWithinMs }),
   });
+  const streams =
+    config.sseMaxStreams === 0
+      ? undefined
+      : createTaskStreams({
+          ledger,
+          view: taskView,
+          clock,
+          tickMs: config.sseTickMs,
+          heartbeatMs: config.sseHeartbeatMs,
+          queueRefreshMs: SSE_QUEUE_REFRESH_MS,
+          maxStreams: config.sseMaxStreams,
+          maxStreamsPerKey: config.sseMaxStreamsPerKey,
+          observer: metrics.streams,
+          log,
+        });
+  if (streams) pokeStreams = streams.poke;
   const tasksService = createTasksService({
     ledger,
     signal,
@@ -231,6 +253,7 @@ export async function startServer(
       defaults: { rate: config.keyRate, pollRate: config.keyPollRate, concurrency: config.keyConcurrency },
     }),
     tasksService,
+    streams,
     tasks: ledger,
     blobs,
     signer,
@@ -277,6 +300,7 @@ export async function startServer(
     events,
     log,
   });
+  registerUsageMetrics(metrics.registry, { usage: storage.usage, log });
   registerQueueMetrics(metrics.registry, {
     ledger,
     runners: storage.runners,
@@ -358,6 +382,8 @@ export async function startServer(
     stop() {
       stopping ??= (async () => {
         startDraining();
+        // Streams end now (clients resume elsewhere with Last-Event-ID) rather than hold the drain.
+        await streams?.close();
         // Long-polling runners get their answer now rather than holding the shutdown.
         runners.close();
         // Workers first: running tasks get the grace period, then are released to the queue.

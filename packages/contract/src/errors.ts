@@ -38,10 +38,14 @@ export const API_ERROR_STATUS = {
   CONCURRENCY_LIMITED: 429,
   /** Runner protocol: the runner already holds as many tasks as its token's concurrency. */
   RUNNER_AT_CAPACITY: 429,
+  /** The access key already has as many live-progress streams open on this server as it may. */
+  TOO_MANY_STREAMS: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
   /** Too many tasks are waiting for this endpoint's engine to finish in time: submit later. */
   QUEUE_FULL: 503,
+  /** This server process already serves as many live-progress streams as it may: poll, or retry later. */
+  STREAMS_FULL: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERROR_STATUS;

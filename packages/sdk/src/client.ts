@@ -9,6 +9,7 @@ import type {
   UploadResponse,
   UpscaleRequestInput,
 } from './contract-types.ts';
+import { streamUntilDone } from './events.ts';
 import { newIdempotencyKey } from './idempotency.ts';
 import { TaskListing } from './list.ts';
 import { type DownloadResult, type MediaStream, openMedia, pipeMedia } from './media.ts';
@@ -22,7 +23,14 @@ import type {
 } from './options.ts';
 import { Transport } from './transport.ts';
 import { toBlob, UPLOAD_TIMEOUT_MS, type UploadSource } from './upload.ts';
-import { openWaitScope, pollUntilDone, translateWaitError, type WaitProgress, type WaitScope } from './wait.ts';
+import {
+  openWaitScope,
+  pollUntilDone,
+  progressReporter,
+  translateWaitError,
+  type WaitProgress,
+  type WaitScope,
+} from './wait.ts';
 
 const DEFAULTS = { timeoutMs: 60_000, maxRetries: 2, retryBaseMs: 500, retryMaxMs: 8_000, maxRetryAfterMs: 60_000 };
 
@@ -266,12 +274,35 @@ export class Vidforge {
     options: WaitOptions & { maxRetries?: number },
     progress: WaitProgress,
   ): Promise<Task> {
+    const report = progressReporter(options);
     try {
+      if (options.stream ?? true) {
+        const done = await streamUntilDone({
+          signal: scope.signal,
+          open: (signal, lastEventId) =>
+            this.#transport.stream({
+              method: 'GET',
+              path: `${taskPath(taskId)}/events`,
+              signal,
+              // Refusals (no route, a cap) mean "poll instead", not "retry the stream".
+              maxRetries: 0,
+              headers: {
+                accept: 'text/event-stream',
+                ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
+              },
+            }),
+          onTask: (task) => {
+            progress.lastTask = task;
+            report(task);
+          },
+        });
+        if (done) return done;
+      }
       return await pollUntilDone(
         (signal) =>
           this.#transport.json<Task>({ method: 'GET', path: taskPath(taskId), signal, maxRetries: options.maxRetries }),
         scope,
-        options,
+        { ...options, onProgress: report },
         progress,
       );
     } catch (error) {

@@ -70,6 +70,12 @@ export interface WaitOptions {
    * changed, the first time included.
    */
   onProgress?: (task: Task) => void;
+  /**
+   * Follow the task over the server's live-progress stream (Server-Sent Events) when it offers
+   * one, falling back to polling when it does not (the hosted original) or the stream breaks.
+   * Default true; false always polls.
+   */
+  stream?: boolean;
   /** First pause between polls. Default 1 000. */
   pollIntervalMs?: number;
   /** Polls back off (×1.5 each) up to this pause. Default 5 000. */

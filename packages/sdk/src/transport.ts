@@ -34,6 +34,8 @@ export interface Call {
   /** Raw bytes instead of a JSON body (uploads). A Blob, so each retry can send it again. */
   file?: Blob;
   idempotencyKey?: string;
+  /** More request headers (`Accept`, `Last-Event-ID`); they win over the defaults. */
+  headers?: Record<string, string>;
   signal?: AbortSignal;
   timeoutMs?: number;
   maxRetries?: number;
@@ -101,7 +103,7 @@ export class Transport {
     // The server decides the type from the bytes; the header only says they are not JSON.
     if (call.file !== undefined) headers['content-type'] = call.file.type || 'application/octet-stream';
     if (call.idempotencyKey !== undefined) headers['idempotency-key'] = call.idempotencyKey;
-    return headers;
+    return { ...headers, ...call.headers };
   }
 
   async #send<R>(call: Call, read: (response: Response) => Promise<R>, keepBody = false): Promise<R> {

@@ -55,6 +55,25 @@ function sameQueue(a: Task['queue'] | undefined, b: Task['queue'] | undefined): 
   );
 }
 
+/**
+ * `onProgress` called only when status, progress or `queue` changed since the last call, whether
+ * the task came from the stream or a poll (a wait that falls back from one to the other included).
+ */
+export function progressReporter(options: WaitOptions): (task: Task) => void {
+  let reported: Task | undefined;
+  return (task) => {
+    if (
+      !reported ||
+      reported.status !== task.status ||
+      reported.progress !== task.progress ||
+      !sameQueue(reported.queue, task.queue)
+    ) {
+      reported = task;
+      options.onProgress?.(task);
+    }
+  };
+}
+
 /** Polls `fetchTask` until SUCCESS (resolves) or FAIL (rejects with TaskFailedError). */
 export async function pollUntilDone(
   fetchTask: (signal: AbortSignal) => Promise<JsonResponse<Task>>,
@@ -64,21 +83,13 @@ export async function pollUntilDone(
 ): Promise<Task> {
   let pause = options.pollIntervalMs ?? WAIT_DEFAULTS.pollIntervalMs;
   const maxPause = Math.max(pause, options.maxPollIntervalMs ?? WAIT_DEFAULTS.maxPollIntervalMs);
-  let reported: Task | undefined;
+  const report = progressReporter(options);
   for (;;) {
     let serverPause: number | undefined;
     try {
       const { data: task, headers, requestId } = await fetchTask(scope.signal);
       progress.lastTask = task;
-      if (
-        !reported ||
-        reported.status !== task.status ||
-        reported.progress !== task.progress ||
-        !sameQueue(reported.queue, task.queue)
-      ) {
-        reported = task;
-        options.onProgress?.(task);
-      }
+      report(task);
       if (task.status === 'SUCCESS') return task;
       if (task.status === 'FAIL') throw new TaskFailedError(task, { status: 200, requestId, headers });
       serverPause = parseRetryAfter(headers);

@@ -10,6 +10,7 @@ import { type AdminService, createAdminService } from '../modules/auth/admin.ser
 import { createRunnerAdmin, type RunnerAdmin } from '../modules/runners/runner-admin.ts';
 import { createWebhookAdmin, type WebhookAdmin } from '../modules/webhooks/webhook-admin.ts';
 import { systemClock } from '../ports/clock.ts';
+import type { UsageFilter, UsageRow } from '../ports/usage-store.ts';
 
 export { DEFAULT_DATA_DIR, findDataDir } from '../boot/data-dir.ts';
 export { STARTUP_EXIT, StartupError } from '../boot/startup-error.ts';
@@ -24,12 +25,19 @@ export {
   parseRate,
   RATE_SPEC_HELP,
 } from '../modules/limits/rate-spec.ts';
+export type { UsageFilter, UsageOutcome, UsageRow } from '../ports/usage-store.ts';
 export { firstRunBanner } from './banner.ts';
 export { type MigrateReport, migrateDatabase } from './migrate.ts';
 
-export async function openAdmin(
-  config: ServerConfig,
-): Promise<{ admin: AdminService & RunnerAdmin & { webhooks: WebhookAdmin }; close(): Promise<void> }> {
+/** `vidforge usage`: what was used, per UTC day, key, endpoint, operation and outcome. */
+export interface UsageAdmin {
+  usage(filter: UsageFilter): Promise<UsageRow[]>;
+}
+
+export async function openAdmin(config: ServerConfig): Promise<{
+  admin: AdminService & RunnerAdmin & UsageAdmin & { webhooks: WebhookAdmin };
+  close(): Promise<void>;
+}> {
   const dataDir = await prepareDataDir(config.dataDir);
   const storage = await buildAdapters(config, dataDir);
   const engines = endpointEngineNames(config.enableTestEngine);
@@ -38,6 +46,7 @@ export async function openAdmin(
     ...access,
     ...createRunnerAdmin(storage.runners, storage.ledger, systemClock),
     webhooks: createWebhookAdmin({ store: storage.webhooks, findEndpoint: access.findEndpoint, clock: systemClock }),
+    usage: (filter: UsageFilter) => storage.usage.daily(filter),
   };
   return { admin, close: () => storage.close() };
 }

@@ -132,6 +132,27 @@ export const ServerConfigSchema = z.strictObject({
     .max(100_000)
     .default(100)
     .describe('Submits beyond this many PENDING tasks of one engine get 503 QUEUE_FULL; 0: no cap'),
+  sseHeartbeatMs: ms(15_000).describe(
+    "Live-progress streams get a comment line this often (keep it under idleTimeoutMs and proxies' idle limits)",
+  ),
+  sseTickMs: ms(250).describe(
+    "How often the open streams' tasks are checked for changes written by other processes (one query for all)",
+  ),
+  sseMaxStreams: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    // Half the default maxConnections: streams must not take every connection polls need.
+    .default(512)
+    .describe('Live-progress streams this process serves at once; more get 503 STREAMS_FULL; 0: the route is off'),
+  sseMaxStreamsPerKey: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(100)
+    .describe('Live-progress streams one access key may hold open on this process; more get 429 TOO_MANY_STREAMS'),
   keyRate: rateSetting().describe(
     'Default submit budget of an access key (POST, DELETE), e.g. 60/min; 0: unlimited. `vidforge keys` overrides it per key',
   ),

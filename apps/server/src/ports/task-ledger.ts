@@ -45,6 +45,11 @@ export interface TaskRecord {
    * (the upstream engine: the upstream's task id); null when nothing was.
    */
   engineState: string | null;
+  /**
+   * Moves whenever status or progress does, never backwards: the id of the task's Server-Sent
+   * Events, so `Last-Event-ID` resumes exactly.
+   */
+  revision: number;
 }
 
 export interface NewTask {
@@ -190,6 +195,11 @@ export interface TaskLedger {
     maxUnfinishedPerKey?: number,
   ): Promise<CreateTaskResult>;
   get(id: string): Promise<TaskRecord | null>;
+  /**
+   * The current `revision` of each of these tasks (absent: no such task), in one query: what the
+   * live-progress watcher asks every tick for all the tasks its open streams follow.
+   */
+  revisions(ids: readonly string[]): Promise<Map<string, number>>;
   /** Newest first unless `order` says otherwise; ties broken by id so paging is stable. */
   list(options: ListTasksOptions): Promise<TaskRecord[]>;
   /**

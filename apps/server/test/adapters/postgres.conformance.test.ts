@@ -9,6 +9,7 @@ import { runnerStoreSuite } from '../conformance/runner-store.suite.ts';
 import { ledgerLeasesSuite } from '../conformance/task-ledger.leases.suite.ts';
 import { ledgerQueueSuite } from '../conformance/task-ledger.queue.suite.ts';
 import { ledgerRecordsSuite } from '../conformance/task-ledger.records.suite.ts';
+import { usageSuite } from '../conformance/usage.suite.ts';
 import { workSignalSuite } from '../conformance/work-signal.suite.ts';
 import { workerSlotsSuite } from '../conformance/worker-slots.suite.ts';
 import { postgresTestBed } from '../support/postgres.ts';
@@ -22,6 +23,11 @@ async function ledgerFixture() {
 ledgerRecordsSuite('postgres', ledgerFixture);
 ledgerLeasesSuite('postgres', ledgerFixture);
 ledgerQueueSuite('postgres', ledgerFixture);
+usageSuite('postgres', async () => {
+  const bed = await postgresTestBed();
+  const adapters = await bed.openAdapters();
+  return { ledger: adapters.ledger, usage: adapters.usage, cleanup: bed.cleanup };
+});
 
 accessStoreSuite('postgres', async () => {
   const bed = await postgresTestBed();

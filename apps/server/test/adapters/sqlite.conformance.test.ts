@@ -9,6 +9,7 @@ import { runnerStoreSuite } from '../conformance/runner-store.suite.ts';
 import { ledgerLeasesSuite } from '../conformance/task-ledger.leases.suite.ts';
 import { ledgerQueueSuite } from '../conformance/task-ledger.queue.suite.ts';
 import { ledgerRecordsSuite } from '../conformance/task-ledger.records.suite.ts';
+import { usageSuite } from '../conformance/usage.suite.ts';
 import { workSignalSuite } from '../conformance/work-signal.suite.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -32,6 +33,10 @@ async function ledgerFixture(): Promise<LedgerFixture> {
 ledgerRecordsSuite('sqlite', ledgerFixture);
 ledgerLeasesSuite('sqlite', ledgerFixture);
 ledgerQueueSuite('sqlite', ledgerFixture);
+usageSuite('sqlite', async () => {
+  const { adapters, cleanup } = await openFresh();
+  return { ledger: adapters.ledger, usage: adapters.usage, cleanup };
+});
 accessStoreSuite('sqlite', async () => {
   const { adapters, cleanup } = await openFresh();
   return { access: adapters.access, cleanup };

@@ -43,6 +43,7 @@ export function ledgerRecordsSuite(name: string, factory: LedgerFactory): void {
           retainUntil: null,
           resultDeletedAt: null,
           engineState: null,
+          revision: 0,
         };
         expect(result).toEqual({ kind: 'created', task: expected });
         expect(await fx.ledger.get(task.id)).toEqual(expected);

@@ -374,6 +374,39 @@ export function buildOpenApiDocument(): JsonObject {
           },
         },
       },
+      '/{endpointPath}/video/tasks/{taskId}/events': {
+        get: {
+          summary: 'Live progress of a task as Server-Sent Events (addition; the hosted original has no such route)',
+          description:
+            "Same auth, visibility and 404 as the poll, and one request of the poll budget per stream. Events: `task` (a status or progress change; `id` is the task revision, data is the task as the poll shows it), `queue` (a PENDING task's place in line changed; no id), and `done` (the final task; then the stream ends). Comment lines are heartbeats. Send `Last-Event-ID` to resume: nothing already seen is sent again, the current state only if it moved. A finished task whose final event the client has answers 204.",
+          security: [{ bearer: [] }],
+          parameters: [
+            endpointPathParam,
+            taskIdParam,
+            {
+              name: 'Last-Event-ID',
+              in: 'header',
+              required: false,
+              description: 'The id of the last event received, to resume',
+              schema: { type: 'string', pattern: '^[0-9]{1,15}$' },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'The event stream, until the task ends',
+              content: {
+                'text/event-stream': {
+                  schema: { type: 'string' },
+                  example:
+                    'retry: 2000\n\nid: 3\nevent: task\ndata: {"taskId":"…","status":"IN_PROGRESS","progress":0.25,…}\n\n',
+                },
+              },
+            },
+            '204': { description: 'The task has ended and the client already has its final event' },
+            ...errorResponses(...COMMON_ERRORS, 'TASK_NOT_FOUND', 'RATE_LIMITED', 'TOO_MANY_STREAMS', 'STREAMS_FULL'),
+          },
+        },
+      },
       '/{endpointPath}/uploads': uploadPath(),
       ...runnerPaths(),
       ...openAiPaths(components),

@@ -3,6 +3,7 @@ import type { AccessStore } from '../../ports/access-store.ts';
 import type { RateCounters } from '../../ports/rate-counters.ts';
 import type { RunnerStore } from '../../ports/runner-store.ts';
 import type { TaskLedger } from '../../ports/task-ledger.ts';
+import type { UsageStore } from '../../ports/usage-store.ts';
 import type { WebhookStore } from '../../ports/webhook-store.ts';
 import type { WorkerSlots } from '../../ports/worker-slots.ts';
 import { createSqlAccessStore } from './access-store.ts';
@@ -10,6 +11,7 @@ import { createSqlRateCounters } from './rate-counters.ts';
 import { createSqlRunnerStore } from './runner-store.ts';
 import type { SqlHandle } from './sql-handle.ts';
 import { createSqlTaskLedger } from './task-ledger.ts';
+import { createSqlUsageStore } from './usage.ts';
 import { createSqlWebhookStore } from './webhook-store.ts';
 import { createSqlWorkerSlots } from './worker-slots.ts';
 
@@ -21,6 +23,7 @@ export interface SqlAdapters<H extends SqlHandle = SqlHandle> {
   slots: WorkerSlots;
   rateCounters: RateCounters;
   webhooks: WebhookStore;
+  usage: UsageStore;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,7 @@ export function createSqlAdapters<H extends SqlHandle>(handle: H): SqlAdapters<H
     slots: createSqlWorkerSlots(handle),
     rateCounters: createSqlRateCounters(handle),
     webhooks: createSqlWebhookStore(handle),
+    usage: createSqlUsageStore(handle),
     close: () => handle.close(),
   };
 }

@@ -3,6 +3,7 @@ import type { Kysely, Updateable } from 'kysely';
 import type { Transition } from '../../modules/tasks/task-state.ts';
 import { terminalEventOf } from '../../modules/webhooks/webhook-events.ts';
 import type { SqlSchema, TasksTable } from './schema.ts';
+import { outcomeOf, recordUsage } from './usage.ts';
 import { enqueueTaskEvent } from './webhook-outbox.ts';
 
 export async function applyTransition(
@@ -48,4 +49,10 @@ export async function applyTransition(
   // The webhook outbox row commits with the state change that causes its event, or not at all.
   const event = terminalEventOf(change);
   if (event) await enqueueTaskEvent(trx, taskId, event, change.finishedAt ?? change.updatedAt ?? 0);
+  // A terminal transition (SUCCESS or FAIL) happens once per task: its usage is counted here, in
+  // the same transaction, after the attempt it ends was written.
+  if (change.finishedAt !== undefined && change.status !== undefined) {
+    const outcome = outcomeOf(change.status, change.error);
+    await recordUsage(trx, taskId, change.finishedAt, outcome, change.video?.durationSeconds ?? 0);
+  }
 }

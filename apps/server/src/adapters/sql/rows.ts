@@ -29,6 +29,7 @@ export function taskFromRow(row: Selectable<TasksTable>): TaskRecord {
     retainUntil: row.retain_until,
     resultDeletedAt: row.result_deleted_at,
     engineState: row.engine_state ?? null,
+    revision: row.revision,
   };
 }
 
@@ -58,6 +59,7 @@ export function rowFromNewTask(task: NewTask): TasksTable {
     result_deleted_at: null,
     engine_state: null,
     callback_url: task.callbackUrl ?? null,
+    revision: 0,
   };
 }
 

@@ -73,6 +73,8 @@ export interface TasksTable {
   engine_state: string | null;
   /** Where this task's terminal event is POSTed (docs/webhooks.md); NULL: nowhere. */
   callback_url: string | null;
+  /** Moves (by a trigger) whenever status or progress does: the task's event id (007_usage). */
+  revision: number;
 }
 
 /** One row per lease; the current lease of a task is its row with `ended_at` NULL. */
@@ -198,6 +200,29 @@ export interface WebhookAttemptsTable {
   error: string | null;
 }
 
+/** Usage per UTC day, key, endpoint, operation and outcome (adapters/sql/usage.ts). */
+export interface UsageDailyTable {
+  /** YYYY-MM-DD (UTC) of the terminal transition. */
+  day: string;
+  key_id: string;
+  endpoint_id: string;
+  type: string;
+  outcome: string;
+  tasks: number;
+  video_seconds: number;
+  engine_ms: number;
+}
+
+/** The same figures summed since the beginning, per endpoint, operation and outcome (for /metrics). */
+export interface UsageTotalsTable {
+  endpoint_id: string;
+  type: string;
+  outcome: string;
+  tasks: number;
+  video_seconds: number;
+  engine_ms: number;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -219,5 +244,7 @@ export interface SqlSchema {
   webhook_secrets: WebhookSecretsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  usage_daily: UsageDailyTable;
+  usage_totals: UsageTotalsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -45,6 +45,7 @@ const TASK_COLUMNS = Object.keys({
   result_deleted_at: 1,
   engine_state: 1,
   callback_url: 1,
+  revision: 1,
 } satisfies Record<keyof TasksTable, 1>) as (keyof TasksTable)[];
 
 /**
@@ -62,6 +63,9 @@ async function unfinishedReach(trx: Kysely<SqlSchema>, keyId: string, max: numbe
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** Ids per `revisions` query. */
+const REVISIONS_SLICE = 500;
 
 /** The ledger but for the worker side (task-leases.ts) and the queue statistics (queue-stats.ts). */
 type TaskRecords = Omit<TaskLedger, keyof LeaseWrites | 'queueStats' | 'tasksAhead'>;
@@ -150,6 +154,20 @@ export function createSqlTaskRecords(handle: SqlHandle): TaskRecords {
     async get(id: string): Promise<TaskRecord | null> {
       const row = await taskById.first(handle, { id });
       return row ? taskFromRow(row) : null;
+    },
+
+    async revisions(ids: readonly string[]): Promise<Map<string, number>> {
+      const found = new Map<string, number>();
+      // In slices: one statement's parameters stay well under either engine's limit.
+      for (let start = 0; start < ids.length; start += REVISIONS_SLICE) {
+        const rows = await db
+          .selectFrom('tasks')
+          .select(['id', 'revision'])
+          .where('id', 'in', ids.slice(start, start + REVISIONS_SLICE))
+          .execute();
+        for (const row of rows) found.set(row.id, Number(row.revision));
+      }
+      return found;
     },
 
     async list(options: ListTasksOptions): Promise<TaskRecord[]> {

@@ -5,3 +5,4 @@ export { createMetrics, type Metrics } from './metrics.ts';
 export { buildMetricsApp } from './metrics-app.ts';
 export { type QueueMetricsDeps, registerQueueMetrics } from './queue-metrics.ts';
 export { type AttemptEnd, type TaskEvents, type TaskLabels, UNOBSERVED_TASKS } from './task-events.ts';
+export { registerUsageMetrics, type UsageMetricsDeps } from './usage-metrics.ts';

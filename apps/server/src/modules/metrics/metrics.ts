@@ -6,9 +6,11 @@
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { FetchObserver, MediaRunObserver } from '../media/index.ts';
+import type { StreamObserver } from '../tasks/task-streams.ts';
 import type { WebhookObserver } from '../webhooks/delivery-worker.ts';
 import { createHttpMetrics, type HttpObserver } from './http-metrics.ts';
 import { createMediaMetrics } from './media-metrics.ts';
+import { createStreamMetrics } from './stream-metrics.ts';
 import type { TaskEvents } from './task-events.ts';
 import { createTaskMetrics } from './task-metrics.ts';
 import { createWebhookMetrics } from './webhook-metrics.ts';
@@ -20,6 +22,7 @@ export interface Metrics {
   fetches: FetchObserver;
   processes: MediaRunObserver;
   webhooks: WebhookObserver;
+  streams: StreamObserver;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
@@ -35,5 +38,6 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     fetches: media.fetches,
     processes: media.processes,
     webhooks: createWebhookMetrics(registry),
+    streams: createStreamMetrics(registry),
   };
 }

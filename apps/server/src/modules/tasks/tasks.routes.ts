@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../../http/api-error.ts';
 import type { AuthService, Caller } from '../auth/auth.service.ts';
 import { bucketOf, type RateLimiter } from '../limits/rate-limiter.ts';
+import { parseLastEventId, type TaskStreams } from './task-streams.ts';
 import type { TasksService } from './tasks.service.ts';
 
 type EndpointParams = { endpointPath: string };
@@ -30,7 +31,7 @@ export function taskIdOf(params: { taskId: string }): string {
 
 export function registerTaskRoutes(
   app: FastifyInstance,
-  deps: { auth: AuthService; tasks: TasksService; limiter?: RateLimiter },
+  deps: { auth: AuthService; tasks: TasksService; limiter?: RateLimiter; streams?: TaskStreams },
 ): void {
   app.register(
     async (scope) => {
@@ -53,6 +54,31 @@ export function registerTaskRoutes(
       scope.get<{ Params: TaskParams }>('/:endpointPath/video/tasks/:taskId', async (request) =>
         deps.tasks.get(callerOf(request), taskIdOf(request.params)),
       );
+
+      // Live progress (task-streams.ts): the poll's auth, visibility and 404, and one request of
+      // the poll budget per stream (the hook above), then Server-Sent Events until the task ends.
+      const { streams } = deps;
+      if (streams) {
+        scope.get<{ Params: TaskParams }>('/:endpointPath/video/tasks/:taskId/events', async (request, reply) => {
+          const caller = callerOf(request);
+          const task = await deps.tasks.record([caller.endpoint.id], taskIdOf(request.params));
+          streams.admit(caller.key.id);
+          reply.hijack();
+          try {
+            await streams.start({
+              task,
+              keyId: caller.key.id,
+              lastEventId: parseLastEventId(request.headers['last-event-id']),
+              headers: reply.getHeaders(),
+              res: reply.raw,
+            });
+          } catch (err) {
+            // Headers may be out already: all that is left is to cut the stream; the client resumes.
+            request.log.warn({ err }, 'live progress stream failed');
+            reply.raw.destroy();
+          }
+        });
+      }
 
       scope.delete<{ Params: TaskParams }>('/:endpointPath/video/tasks/:taskId', async (request) =>
         deps.tasks.cancel(callerOf(request), taskIdOf(request.params)),

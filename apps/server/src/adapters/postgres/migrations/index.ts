@@ -1,9 +1,9 @@
 import { initial } from './001_initial.ts';
 import { keyLimits } from './002_key_limits.ts';
 import { webhooks } from './003_webhooks.ts';
-import { reserved4 } from './004_reserved.ts';
+import { usage } from './004_usage.ts';
 import { engineState } from './005_engine_state.ts';
 import type { PostgresMigration } from './migration.ts';
 
 /** Every migration in order; append only. */
-export const MIGRATIONS: readonly PostgresMigration[] = [initial, keyLimits, webhooks, reserved4, engineState];
+export const MIGRATIONS: readonly PostgresMigration[] = [initial, keyLimits, webhooks, usage, engineState];

@@ -4,7 +4,7 @@ import { accessVersion } from './003_access_version.ts';
 import { workerSlots } from './004_worker_slots.ts';
 import { keyLimits } from './005_key_limits.ts';
 import { webhooks } from './006_webhooks.ts';
-import { reserved7 } from './007_reserved.ts';
+import { usage } from './007_usage.ts';
 import { engineState } from './008_engine_state.ts';
 import type { Migration } from './migration.ts';
 
@@ -16,6 +16,6 @@ export const MIGRATIONS: readonly Migration[] = [
   workerSlots,
   keyLimits,
   webhooks,
-  reserved7,
+  usage,
   engineState,
 ];
