@@ -69,9 +69,9 @@ describe('commands in README.md and docs/', () => {
     const helps = new Map<string, { code: number; text: string }>();
     const names = [...new Set(vidforge.map((c) => (c.words[1] === 'help' ? c.words[2]! : c.words[1]!)))];
     const results = await Promise.all(names.map((name) => runCli(['help', name])));
-    names.forEach((name, i) =>
-      helps.set(name, { code: results[i]!.code ?? -1, text: results[i]!.stdout + results[i]!.stderr }),
-    );
+    for (const [i, name] of names.entries()) {
+      helps.set(name, { code: results[i]!.code ?? -1, text: results[i]!.stdout + results[i]!.stderr });
+    }
     const problems: string[] = [];
     for (const { where, words } of vidforge) {
       const name = words[1] === 'help' ? words[2]! : words[1]!;

@@ -4,9 +4,7 @@
  * that paging is exercised.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { createS3BlobStore, PRESIGN_MAX_SECONDS } from '../../src/adapters/blob-s3/index.ts';
-import { createS3Client } from '../../src/adapters/blob-s3/s3-client.ts';
-import { systemClock } from '../../src/ports/clock.ts';
+import { PRESIGN_MAX_SECONDS } from '../../src/adapters/blob-s3/index.ts';
 import { blobStoreSuite } from '../conformance/blob-store.suite.ts';
 import { openTestS3BlobStore, s3UrlExpiry, startTestS3, type TestS3 } from '../support/s3-server.ts';
 

@@ -8,11 +8,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3BlobStore } from '../../src/adapters/blob-s3/index.ts';
-import { createS3Client } from '../../src/adapters/blob-s3/s3-client.ts';
 import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 import { startServer } from '../../src/main.ts';
-import { systemClock } from '../../src/ports/clock.ts';
 import { probe } from '../engines/preview-helpers.ts';
 import { downloadTo, previewClient } from '../media/e2e-support.ts';
 import {
