@@ -25,8 +25,9 @@ function toDetails(issue: z.core.$ZodIssue): ErrorDetail[] {
   if (issue.code === 'invalid_type' && issue.input === undefined) {
     return [{ path, message: 'is required' }];
   }
-  // One wording for every enum, the same one the CLI uses for its own flags.
-  if (issue.code === 'invalid_value') {
+  // One wording for every enum, the same one the CLI uses for its own flags (zod's own reads
+  // "Invalid option: expected one of …"); a schema's own message for the same issue is kept.
+  if (issue.code === 'invalid_value' && issue.message.startsWith('Invalid option')) {
     return [{ path, message: `must be one of ${issue.values.map(String).join(', ')}` }];
   }
   return [{ path, message: issue.message }];

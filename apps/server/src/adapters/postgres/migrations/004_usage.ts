@@ -32,7 +32,7 @@ export const usage: PostgresMigration = {
       engine_ms bigint NOT NULL CHECK (engine_ms >= 0),
       PRIMARY KEY (day, key_id, endpoint_id, type, outcome)
     )`,
-    'CREATE INDEX usage_daily_key ON usage_daily (key_id, day)',
+    'CREATE INDEX usage_daily_key_day ON usage_daily (key_id, day)',
     `CREATE TABLE usage_totals (
       endpoint_id ${KEY} NOT NULL,
       type ${KEY} NOT NULL,

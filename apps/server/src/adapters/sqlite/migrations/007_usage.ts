@@ -30,7 +30,7 @@ const STATEMENTS = [
     engine_ms INTEGER NOT NULL CHECK (engine_ms >= 0),
     PRIMARY KEY (day, key_id, endpoint_id, type, outcome)
   ) STRICT, WITHOUT ROWID`,
-  'CREATE INDEX usage_daily_key ON usage_daily (key_id, day)',
+  'CREATE INDEX usage_daily_key_day ON usage_daily (key_id, day)',
   // The same figures since the beginning, per endpoint, operation and outcome: what /metrics
   // exports, read at scrape time from a table as small as its label sets.
   `CREATE TABLE usage_totals (
