@@ -79,6 +79,20 @@ describe('webhooks across kill -9', () => {
       return messages;
     };
     const atDown = await expectEvery(down, '/down', downSub.secret);
+    // The hanging receiver recorded each event before the kill; the restarted server sends each
+    // again once the dead attempt's lease has run out: wait for that second copy of every event.
+    await until(
+      'every event at /hang again after the restart',
+      () => {
+        const perTask = new Map<string, number>();
+        for (const m of hanging.received.filter((m) => m.path === '/hang')) {
+          const taskId = verified(hangSub.secret, m).data.taskId as string;
+          perTask.set(taskId, (perTask.get(taskId) ?? 0) + 1);
+        }
+        return tasks.every((id) => (perTask.get(id) ?? 0) >= 2) ? true : undefined;
+      },
+      30_000,
+    );
     const atHang = await expectEvery(hanging, '/hang', hangSub.secret);
     // At least once: the hanging receiver saw each event twice (before and after the kill), one webhook-id each.
     const idsPerTask = new Map<string, Set<string>>();
