@@ -292,6 +292,7 @@ export async function startServer(
     signal,
     leader: storage.leader,
     orphanSweepIntervalMs: config.orphanSweepIntervalMs,
+    webhooks: { store: storage.webhooks, retentionMs: config.webhookRetentionMs },
     blobs,
     clock,
     retry,

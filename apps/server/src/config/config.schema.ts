@@ -103,6 +103,9 @@ export const ServerConfigSchema = z.strictObject({
     .default(8)
     .describe('Webhook attempts in flight at once per worker-role process'),
   webhookPollIntervalMs: ms(2_000).describe('The webhook worker also looks for due deliveries this often'),
+  webhookRetentionMs: ms(30 * 24 * 60 * 60_000).describe(
+    'Settled webhook deliveries (delivered or given up) and their attempts are deleted this long after their last change',
+  ),
   mediaUrlTtlMs: ms(60 * 60_000),
   retentionMs: ms(7 * 24 * 60 * 60_000),
   idempotencyTtlMs: ms(24 * 60 * 60_000),

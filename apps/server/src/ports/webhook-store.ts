@@ -103,4 +103,9 @@ export interface WebhookStore {
    * left as it is. Null when there is no such delivery.
    */
   redeliver(id: string, now: number): Promise<WebhookDelivery | null>;
+  /**
+   * Deletes up to `limit` settled deliveries (delivered or failed) last changed before `before`,
+   * with their attempts; pending ones are never touched. Returns how many were deleted.
+   */
+  pruneSettled(before: number, limit: number): Promise<number>;
 }

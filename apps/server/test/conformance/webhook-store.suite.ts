@@ -161,6 +161,26 @@ export function webhookStoreSuite(name: string, factory: () => Promise<WebhookSt
       expect(await store.redeliver('whd_nope', T0)).toBeNull();
     });
 
+    it('prunes settled deliveries older than the cut with their attempts, never a pending one', async () => {
+      await subscribe('whs_a', ['task.succeeded', 'task.failed']);
+      const done = await createTask(fx.ledger);
+      await runToEnd(done.id, 'commit');
+      const [claimed] = await store.claimDue(T0 + 100, 5, LEASE);
+      const ok = { startedAt: T0 + 100, durationMs: 5, statusCode: 204, error: null };
+      expect(await store.settle(claimed!, ok, { status: 'delivered' }, T0 + 105)).toBe(true);
+      const waiting = await createTask(fx.ledger);
+      await runToEnd(waiting.id, 'fail');
+      const [pending] = await store.deliveries({ taskId: waiting.id, limit: 5 });
+      expect(pending?.status).toBe('pending');
+
+      // Changed at T0 + 105: kept by a cut at that time, pruned by one after it.
+      expect(await store.pruneSettled(T0 + 105, 100)).toBe(0);
+      expect(await store.pruneSettled(T0 + 1e9, 100)).toBe(1);
+      expect(await store.delivery(claimed!.id)).toBeNull();
+      expect(await store.attempts(claimed!.id)).toEqual([]);
+      expect((await store.delivery(pending!.id))?.status).toBe('pending');
+    });
+
     it('deleting a subscription fails its pending deliveries; secrets: the subscription’s, or the endpoint’s made once', async () => {
       await subscribe('whs_a', ['task.succeeded']);
       const task = await createTask(fx.ledger, { callbackUrl: 'https://example.com/cb' });

@@ -85,6 +85,20 @@ export function createSqlWebhookStore(handle: SqlHandle): WebhookStore {
       return rows.map(subscriptionOf);
     },
 
+    async pruneSettled(before, limit) {
+      // created_at first: it is indexed, and a delivery changed before `before` was made before it.
+      const old = db
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('created_at', '<', before)
+        .where('updated_at', '<', before)
+        .where('status', '<>', 'pending')
+        .limit(limit);
+      // Attempts go with their delivery (ON DELETE CASCADE).
+      const result = await db.deleteFrom('webhook_deliveries').where('id', 'in', old).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
     deleteSubscription(id, now) {
       return handle.transaction(async (trx) => {
         const row = await trx

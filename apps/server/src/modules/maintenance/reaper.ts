@@ -1,14 +1,15 @@
 /**
  * Periodic upkeep that makes "every task ends" true: overdue tasks FAIL with TIMEOUT, expired leases
  * (crashed or frozen workers) are retried or failed, results past retention are deleted, orphaned
- * result objects are swept, and old idempotency records are pruned. In a fleet one process at a
- * time does this (the LeaderLock); nothing depends on that for correctness, since every write is
- * fenced, it only saves the others the same scans.
+ * result objects are swept, and old idempotency records and settled webhook deliveries are pruned.
+ * In a fleet one process at a time does this (the LeaderLock); nothing depends on that for
+ * correctness, since every write is fenced, it only saves the others the same scans.
  */
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { LeaderLock } from '../../ports/leader-lock.ts';
 import type { Lease, TaskLedger } from '../../ports/task-ledger.ts';
+import type { WebhookStore } from '../../ports/webhook-store.ts';
 import type { WorkSignal } from '../../ports/work-signal.ts';
 import { type TaskEvents, type TaskLabels, UNOBSERVED_TASKS } from '../metrics/task-events.ts';
 import { resultKeysOf } from '../results/result-key.ts';
@@ -25,6 +26,8 @@ export interface ReaperDeps {
   taskTimeoutMs: number;
   /** How often start() also sweeps orphaned result objects (it lists every result). */
   orphanSweepIntervalMs: number;
+  /** Settled webhook deliveries are pruned this long after their last change; absent: never. */
+  webhooks?: { store: Pick<WebhookStore, 'pruneSettled'>; retentionMs: number };
   onFinished(taskId: string): void;
   /** Metrics; absent: not observed. */
   events?: TaskEvents;
@@ -123,6 +126,9 @@ export function createReaper(deps: ReaperDeps) {
         reaped: await reapLeases(),
         swept: await deleteExpiredResults(),
         pruned: await ledger.pruneIdempotency(clock.now()),
+        prunedDeliveries: deps.webhooks
+          ? await deps.webhooks.store.pruneSettled(clock.now() - deps.webhooks.retentionMs, BATCH)
+          : 0,
       };
     },
 
