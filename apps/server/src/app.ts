@@ -2,6 +2,7 @@
  * buildApp(deps): the HTTP application without listening, so tests can `inject` into it.
  * Everything it needs arrives through `deps`; nothing here opens a file or a socket.
  */
+import type { Operation } from '@vidforge/contract';
 import { buildOpenApiDocument } from '@vidforge/contract/openapi';
 import Fastify, {
   type FastifyBaseLogger,
@@ -63,8 +64,17 @@ export interface AppDeps extends MediaRoutesDeps {
   metrics?: { http: HttpObserver; route?: MetricsRouteDeps };
 }
 
+/** A route as registered, with the contract operation it serves (undefined: outside the document). */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  operation: Operation | undefined;
+}
+
 export interface App {
   app: FastifyInstance;
+  /** Every route, in registration order (HEAD twins of GET routes left out): tests hold it to the contract. */
+  routes: RegisteredRoute[];
   /** From now on every request gets 503 (SIGTERM): in-flight ones still finish. */
   startDraining(): void;
 }
@@ -142,6 +152,12 @@ export function buildApp(deps: AppDeps): App {
     faults.runRequest(request.id, onFault, done);
   });
   installErrorHandling(app);
+  const routes: RegisteredRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routes.push({ method, url: route.url, operation: route.config?.operation });
+    }
+  });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -166,6 +182,7 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     app,
+    routes,
     startDraining() {
       draining = true;
     },

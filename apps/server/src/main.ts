@@ -53,6 +53,8 @@ import { StorageUnavailableError } from './ports/storage-errors.ts';
 
 export interface RunningServer {
   app: App['app'];
+  /** The routes as registered, each with its contract operation (app.ts). */
+  routes: App['routes'];
   /** Where it listens, e.g. http://127.0.0.1:8080; empty without the `api` role. */
   url: string;
   /** Where the metrics listener listens (`metricsPort`), e.g. http://127.0.0.1:9464; empty: none. */
@@ -245,7 +247,7 @@ export async function startServer(
     }),
   );
 
-  const { app, startDraining } = buildApp({
+  const { app, routes, startDraining } = buildApp({
     auth: createAuthService(access),
     limiter: createRateLimiter({
       counters: storage.rateCounters,
@@ -373,6 +375,7 @@ export async function startServer(
   let stopping: Promise<void> | null = null;
   return {
     app,
+    routes,
     url,
     metricsUrl,
     publicUrl,

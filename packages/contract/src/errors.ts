@@ -5,6 +5,7 @@
  * task can end with (`task.error.code` on FAIL); they never appear as HTTP errors.
  */
 import { z } from 'zod';
+import { component } from './registry.ts';
 
 export const API_ERROR_STATUS = {
   INVALID_REQUEST: 400,
@@ -65,25 +66,28 @@ export const TASK_ERROR_CODES = [
 ] as const;
 export type TaskErrorCode = (typeof TASK_ERROR_CODES)[number];
 
-export const ErrorDetail = z
-  .object({
+export const ErrorDetail = component(
+  'ErrorDetail',
+  z.object({
     path: z.string().describe('Dotted path of the offending field, empty for the whole body'),
     message: z.string(),
-  })
-  .meta({ id: 'ErrorDetail' });
+  }),
+);
 export type ErrorDetail = z.infer<typeof ErrorDetail>;
 
-export const ErrorBody = z
-  .object({
+export const ErrorBody = component(
+  'Error',
+  z.object({
     error: z.object({
       code: z.enum(API_ERROR_CODES),
       message: z.string(),
       details: z.array(ErrorDetail).optional(),
       requestId: z.string().optional(),
     }),
-  })
-  .meta({ id: 'Error', description: 'Every error response has this shape' });
+  }),
+  { description: 'Every error response has this shape' },
+);
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
-export const TaskError = z.object({ code: z.enum(TASK_ERROR_CODES), message: z.string() }).meta({ id: 'TaskError' });
+export const TaskError = component('TaskError', z.object({ code: z.enum(TASK_ERROR_CODES), message: z.string() }));
 export type TaskError = z.infer<typeof TaskError>;

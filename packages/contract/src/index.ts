@@ -1,5 +1,7 @@
 export * from './errors.ts';
 export * from './openai.ts';
+export * from './operations/index.ts';
+export * from './registry.ts';
 export * from './requests.ts';
 export * from './runner.ts';
 export * from './task.ts';

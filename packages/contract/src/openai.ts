@@ -7,6 +7,7 @@
  * decimal strings as well as JSON numbers; nothing else is coerced.
  */
 import { z } from 'zod';
+import { component } from './registry.ts';
 import { CallbackUrl, NegativePrompt, Prompt, SEED_MAX } from './requests.ts';
 
 export const OPENAI_BASE_PATH = '/v1';
@@ -54,19 +55,21 @@ const Model = z
   .describe('The name or endpointPath of an endpoint this key may use (GET /v1/models lists them)');
 const Size = z.string().regex(/^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$/, 'must be WIDTHxHEIGHT in pixels, e.g. "1280x720"');
 
-export const OpenAiImageReference = z
-  .strictObject({
+export const OpenAiImageReference = component(
+  'OpenAiImageReference',
+  z.strictObject({
     image_url: z
       .string()
       .max(IMAGE_URL_MAX)
       .optional()
       .describe('A public http(s) URL of the first frame, or a base64 data: URL of a JPEG, PNG or WebP'),
     file_id: z.string().max(200).optional().describe('Not supported: this server has no Files API'),
-  })
-  .meta({ id: 'OpenAiImageReference' });
+  }),
+);
 
-export const OpenAiCreateVideoRequest = z
-  .strictObject({
+export const OpenAiCreateVideoRequest = component(
+  'OpenAiCreateVideoRequest',
+  z.strictObject({
     prompt: Prompt.describe('What the video shows; 1..2000 characters after trimming'),
     model: Model.optional(),
     seconds: OpenAiSeconds.optional(),
@@ -78,51 +81,50 @@ export const OpenAiCreateVideoRequest = z
     callback_url: CallbackUrl.optional().describe(
       "Vidforge addition: URL that receives the video's terminal webhook event (docs/webhooks.md)",
     ),
-  })
-  .meta({ id: 'OpenAiCreateVideoRequest' });
+  }),
+);
 export type OpenAiCreateVideoRequest = z.infer<typeof OpenAiCreateVideoRequest>;
 
-export const OpenAiRemixVideoRequest = z
-  .strictObject({ prompt: Prompt.describe('The prompt of the remix; everything else is the original video’s') })
-  .meta({ id: 'OpenAiRemixVideoRequest' });
+export const OpenAiRemixVideoRequest = component(
+  'OpenAiRemixVideoRequest',
+  z.strictObject({ prompt: Prompt.describe('The prompt of the remix; everything else is the original video’s') }),
+);
 export type OpenAiRemixVideoRequest = z.infer<typeof OpenAiRemixVideoRequest>;
 
-export const OpenAiExtendVideoRequest = z
-  .strictObject({
+export const OpenAiExtendVideoRequest = component(
+  'OpenAiExtendVideoRequest',
+  z.strictObject({
     prompt: Prompt.describe('Prompt for the continuation'),
     seconds: OpenAiSeconds.describe('Seconds to add'),
     video: z.strictObject({ id: z.string().min(1).max(200) }).optional(),
     seed: Seed.optional(),
     negative_prompt: NegativePrompt.optional(),
     guidance_scale: GuidanceScale.optional(),
-  })
-  .meta({ id: 'OpenAiExtendVideoRequest' });
+  }),
+);
 export type OpenAiExtendVideoRequest = z.infer<typeof OpenAiExtendVideoRequest>;
 
-export const OpenAiListVideosQuery = z
-  .strictObject({
-    after: z.string().max(200).optional().describe('The id of the last video of the previous page'),
-    limit: z
-      .string()
-      .regex(/^[1-9][0-9]{0,2}$/, `must be an integer from 1 to ${OPENAI_LIST_LIMIT_MAX}`)
-      .transform(Number)
-      .refine((n) => n <= OPENAI_LIST_LIMIT_MAX, `must be an integer from 1 to ${OPENAI_LIST_LIMIT_MAX}`)
-      .optional(),
-    order: z.enum(['asc', 'desc']).optional().describe('By creation time; default desc'),
-  })
-  .meta({ id: 'OpenAiListVideosQuery' });
+export const OpenAiListVideosQuery = z.strictObject({
+  after: z.string().max(200).optional().describe('The id of the last video of the previous page'),
+  limit: z
+    .string()
+    .regex(/^[1-9][0-9]{0,2}$/, `must be an integer from 1 to ${OPENAI_LIST_LIMIT_MAX}`)
+    .transform(Number)
+    .refine((n) => n <= OPENAI_LIST_LIMIT_MAX, `must be an integer from 1 to ${OPENAI_LIST_LIMIT_MAX}`)
+    .optional(),
+  order: z.enum(['asc', 'desc']).optional().describe('By creation time; default desc'),
+});
 export type OpenAiListVideosQuery = z.infer<typeof OpenAiListVideosQuery>;
 
-export const OpenAiContentQuery = z
-  .strictObject({ variant: z.enum(OPENAI_CONTENT_VARIANTS).optional() })
-  .meta({ id: 'OpenAiContentQuery' });
+export const OpenAiContentQuery = z.strictObject({ variant: z.enum(OPENAI_CONTENT_VARIANTS).optional() });
 
-export const OpenAiVideoError = z
-  .object({ code: z.string(), message: z.string() })
-  .meta({ id: 'OpenAiVideoError', description: 'Why a video failed; `code` is the task error code in lower case' });
+export const OpenAiVideoError = component('OpenAiVideoError', z.object({ code: z.string(), message: z.string() }), {
+  description: 'Why a video failed; `code` is the task error code in lower case',
+});
 
-export const OpenAiVideo = z
-  .object({
+export const OpenAiVideo = component(
+  'OpenAiVideo',
+  z.object({
     id: z.string().describe('The task id (the same task is readable through the seed API)'),
     object: z.literal('video'),
     created_at: z.number().int().describe('Unix seconds'),
@@ -136,49 +138,55 @@ export const OpenAiVideo = z
     seconds: z.string().describe('Duration; for extensions the whole stitched video'),
     size: z.string().describe('WIDTHxHEIGHT'),
     status: z.enum(OPENAI_VIDEO_STATUSES),
-  })
-  .meta({ id: 'OpenAiVideo' });
+  }),
+);
 export type OpenAiVideo = z.infer<typeof OpenAiVideo>;
 
-export const OpenAiVideoList = z
-  .object({
+export const OpenAiVideoList = component(
+  'OpenAiVideoList',
+  z.object({
     object: z.literal('list'),
     data: z.array(OpenAiVideo),
     first_id: z.string().nullable(),
     last_id: z.string().nullable(),
     has_more: z.boolean(),
-  })
-  .meta({ id: 'OpenAiVideoList' });
+  }),
+);
 export type OpenAiVideoList = z.infer<typeof OpenAiVideoList>;
 
-export const OpenAiVideoDeleted = z
-  .object({ id: z.string(), object: z.literal('video.deleted'), deleted: z.boolean() })
-  .meta({ id: 'OpenAiVideoDeleted' });
+export const OpenAiVideoDeleted = component(
+  'OpenAiVideoDeleted',
+  z.object({ id: z.string(), object: z.literal('video.deleted'), deleted: z.boolean() }),
+);
 export type OpenAiVideoDeleted = z.infer<typeof OpenAiVideoDeleted>;
 
-export const OpenAiModel = z
-  .object({
+export const OpenAiModel = component(
+  'OpenAiModel',
+  z.object({
     id: z.string(),
     object: z.literal('model'),
     created: z.number().int(),
     owned_by: z.string(),
-  })
-  .meta({ id: 'OpenAiModel' });
+  }),
+);
 export type OpenAiModel = z.infer<typeof OpenAiModel>;
 
-export const OpenAiModelList = z
-  .object({ object: z.literal('list'), data: z.array(OpenAiModel) })
-  .meta({ id: 'OpenAiModelList' });
+export const OpenAiModelList = component(
+  'OpenAiModelList',
+  z.object({ object: z.literal('list'), data: z.array(OpenAiModel) }),
+);
 export type OpenAiModelList = z.infer<typeof OpenAiModelList>;
 
-export const OpenAiErrorBody = z
-  .object({
+export const OpenAiErrorBody = component(
+  'OpenAiError',
+  z.object({
     error: z.object({
       message: z.string(),
       type: z.string().describe('invalid_request_error, authentication_error, rate_limit_error or server_error'),
       param: z.string().nullable(),
       code: z.string().nullable(),
     }),
-  })
-  .meta({ id: 'OpenAiError', description: 'Every error under /v1/videos and /v1/models has this shape' });
+  }),
+  { description: 'Every error under /v1/videos and /v1/models has this shape' },
+);
 export type OpenAiErrorBody = z.infer<typeof OpenAiErrorBody>;

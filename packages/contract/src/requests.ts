@@ -3,6 +3,7 @@
  * strict objects (unknown fields are rejected by name), no coercion, documented defaults.
  */
 import { z } from 'zod';
+import { component } from './registry.ts';
 
 export const ASPECT_RATIOS = ['16:9', '9:16', '4:3', '3:4', '1:1'] as const;
 export type AspectRatio = (typeof ASPECT_RATIOS)[number];
@@ -97,8 +98,9 @@ export function describeType(value: unknown): string {
   return typeof value;
 }
 
-export const GenerateRequest = z
-  .strictObject({
+export const GenerateRequest = component(
+  'GenerateRequest',
+  z.strictObject({
     prompt: Prompt.describe('What the video shows; 1..2000 characters after trimming'),
     negativePrompt: NegativePrompt.optional(),
     config: z
@@ -114,24 +116,26 @@ export const GenerateRequest = z
         aspectRatio: z.enum(ASPECT_RATIOS).default(DEFAULTS.aspectRatio),
       })
       .prefault({}),
-  })
-  .meta({ id: 'GenerateRequest' });
+  }),
+);
 export type GenerateRequest = z.infer<typeof GenerateRequest>;
 export type GenerateRequestInput = z.input<typeof GenerateRequest>;
 
-export const UpscaleRequest = z
-  .strictObject({
+export const UpscaleRequest = component(
+  'UpscaleRequest',
+  z.strictObject({
     config: z.strictObject({
       sourceVideo: MediaUrl.describe('Public URL of the video to upscale (MP4, MOV, WebM, MKV)'),
     }),
     callbackUrl: CallbackUrl.optional(),
-  })
-  .meta({ id: 'UpscaleRequest' });
+  }),
+);
 export type UpscaleRequest = z.infer<typeof UpscaleRequest>;
 export type UpscaleRequestInput = z.input<typeof UpscaleRequest>;
 
-export const ExtendRequest = z
-  .strictObject({
+export const ExtendRequest = component(
+  'ExtendRequest',
+  z.strictObject({
     prompt: Prompt.optional().describe('Prompt for the continuation'),
     negativePrompt: NegativePrompt.optional(),
     config: z.strictObject({
@@ -145,8 +149,8 @@ export const ExtendRequest = z
         guidanceScale: z.number().min(1).max(20).default(DEFAULTS.guidanceScale).describe('Guidance scale, 1..20'),
       })
       .prefault({}),
-  })
-  .meta({ id: 'ExtendRequest' });
+  }),
+);
 export type ExtendRequest = z.infer<typeof ExtendRequest>;
 export type ExtendRequestInput = z.input<typeof ExtendRequest>;
 

@@ -5,6 +5,7 @@
  * before the answer, so a task naming it does not fail later for a reason known now.
  */
 import { z } from 'zod';
+import { component } from './registry.ts';
 
 export const UPLOAD_KINDS = ['image', 'video'] as const;
 export type UploadKind = (typeof UPLOAD_KINDS)[number];
@@ -20,8 +21,9 @@ export const UPLOAD_CONTENT_TYPES = [
   'video/x-matroska',
 ] as const;
 
-export const UploadResponse = z
-  .object({
+export const UploadResponse = component(
+  'UploadResponse',
+  z.object({
     url: z.string().describe('Use as config.sourceImage (an image) or config.sourceVideo (a video) until expiresAt'),
     kind: z.enum(UPLOAD_KINDS).describe('What the bytes are: decides which field the URL fits'),
     contentType: z.enum(UPLOAD_CONTENT_TYPES).describe('The format found in the bytes'),
@@ -30,6 +32,6 @@ export const UploadResponse = z
       .number()
       .int()
       .describe('Epoch milliseconds; the file is kept until then (the result retention), then deleted'),
-  })
-  .meta({ id: 'UploadResponse' });
+  }),
+);
 export type UploadResponse = z.infer<typeof UploadResponse>;

@@ -3,11 +3,18 @@
  * stable `code`: the server's error code (`LEASE_LOST`, `UNAUTHORIZED`, ...), or one of the client's
  * own when there was no usable answer: `NETWORK_ERROR`, `TIMEOUT`, `RESPONSE_INVALID`,
  * `SOURCE_INVALID` (a source download that does not match what the claim announced),
- * `STORE_REFUSED` (the object store refused a presigned upload; `status` is its HTTP status).
+ * `STORE_REFUSED` (the object store refused a presigned upload; `status` is its HTTP status),
+ * `PROTOCOL_MISMATCH` (the server speaks another version of the runner protocol: nothing to retry).
  */
 
 /** Codes the client makes up itself; everything else comes from the server's error body. */
-export type ClientErrorCode = 'NETWORK_ERROR' | 'TIMEOUT' | 'RESPONSE_INVALID' | 'SOURCE_INVALID' | 'STORE_REFUSED';
+export type ClientErrorCode =
+  | 'NETWORK_ERROR'
+  | 'TIMEOUT'
+  | 'RESPONSE_INVALID'
+  | 'SOURCE_INVALID'
+  | 'STORE_REFUSED'
+  | 'PROTOCOL_MISMATCH';
 
 export class RunnerProtocolError extends Error {
   /** HTTP status of the answer; 0 when there was none (network error, timeout). */
@@ -32,7 +39,8 @@ export class RunnerProtocolError extends Error {
 
   /** No answer at all, or the server is unavailable for now: worth another try later. */
   get transient(): boolean {
-    return this.status === 0 ? this.code !== 'RESPONSE_INVALID' : this.status >= 500;
+    if (this.status !== 0) return this.status >= 500;
+    return this.code !== 'RESPONSE_INVALID' && this.code !== 'PROTOCOL_MISMATCH';
   }
 }
 

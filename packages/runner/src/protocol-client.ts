@@ -14,12 +14,14 @@ import {
   LEASE_TOKEN_HEADER,
   REQUEST_SCHEMAS,
   RUNNER_BASE_PATH,
-  RunnerClaimResponse,
+  RUNNER_PROTOCOL_VERSION,
+  RunnerClaimEnvelope,
   type RunnerFailRequestInput,
   RunnerHeartbeatResponse,
   type RunnerOutputUpload,
   RunnerSettleResponse,
   type RunnerTask,
+  type RunnerTaskEnvelope,
   type RunnerUploadResponse,
   RunnerUploadResponse as RunnerUploadResponseSchema,
   type TaskType,
@@ -140,11 +142,12 @@ export class RunnerClient {
     for (let retry = 0; ; retry++) {
       try {
         const answer = await this.#call('POST', '/claim', {
-          schema: RunnerClaimResponse,
+          schema: RunnerClaimEnvelope,
           body,
           signal,
           timeoutMs: body.waitMs + this.#timeoutMs,
         });
+        if (answer.protocolVersion !== RUNNER_PROTOCOL_VERSION) await this.#refuseVersion(answer);
         return answer.task === null ? null : await this.#checkTask(answer.task);
       } catch (error) {
         if (signal?.aborted || !(error instanceof RunnerProtocolError)) throw error;
@@ -158,11 +161,24 @@ export class RunnerClient {
   }
 
   /**
+   * A server of another protocol version: a task it handed over is given back (best effort: its
+   * lease expires otherwise), and no more is claimed. Retrying cannot help, so the error is final.
+   */
+  async #refuseVersion(answer: RunnerClaimEnvelope): Promise<never> {
+    if (answer.task)
+      await this.abort(answer.task.taskId, answer.task.leaseToken, 'runner protocol mismatch').catch(() => {});
+    throw new RunnerProtocolError(
+      'PROTOCOL_MISMATCH',
+      `the server at ${this.origin} speaks runner protocol version ${answer.protocolVersion}, this runner speaks version ${RUNNER_PROTOCOL_VERSION}: upgrade the runner or the server so that they match`,
+    );
+  }
+
+  /**
    * The claim schema accepts any of the three request shapes; the body must be the one of the
    * task's type. A task this runner cannot read is failed (best effort) rather than left to its
    * lease, so the server's retry policy decides instead of the reaper.
    */
-  async #checkTask(task: RunnerTask): Promise<RunnerTask> {
+  async #checkTask(task: RunnerTaskEnvelope): Promise<RunnerTask> {
     const parsed = REQUEST_SCHEMAS[task.type].safeParse(task.request);
     if (parsed.success) return { ...task, request: parsed.data } as RunnerTask;
     const message = `the ${task.type} request of task ${task.taskId} is malformed: ${summarize(parsed.error.issues)}`;

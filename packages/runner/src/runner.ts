@@ -123,7 +123,10 @@ export function createRunner(options: RunnerOptions): Runner {
           fatal('unauthorized', error);
           break;
         }
-        if (error instanceof RunnerProtocolError && (error.status === 400 || error.status === 403)) {
+        if (
+          error instanceof RunnerProtocolError &&
+          (error.status === 400 || error.status === 403 || error.code === 'PROTOCOL_MISMATCH')
+        ) {
           log.error(`the server refused the claim (${error.code}: ${error.message}); stopping`);
           fatal('refused', error);
           break;

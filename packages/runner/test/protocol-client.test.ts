@@ -125,6 +125,28 @@ describe('answers the client refuses', () => {
     expect(error.message).toContain('cancelled');
   });
 
+  it('a server of another protocol version is refused at once, and a task it handed over given back', async () => {
+    const client = await clientFor((req, res) =>
+      req.url.endsWith('/claim')
+        ? json(res, 200, { protocolVersion: 2, task: claimedTask() })
+        : json(res, 200, { status: 'PENDING' }),
+    );
+    const error = await protocolError(client.claim({ waitMs: 0 }));
+    expect(error.code).toBe('PROTOCOL_MISMATCH');
+    expect(error.transient).toBe(false);
+    expect(error.message).toMatch(/speaks runner protocol version 2, this runner speaks version 1/);
+    expect(stub!.requests.map((r) => r.url)).toEqual(['/v1/runner/claim', '/v1/runner/tasks/task-1/abort']);
+    expect(stub!.requests[1]!.headers['vidforge-lease-token']).toBe('lease-1');
+  });
+
+  it('a claim that states version 1, or none (a server from before the field), is accepted', async () => {
+    let client = await clientFor((_req, res) => json(res, 200, { protocolVersion: 1, task: claimedTask() }));
+    expect((await client.claim({ waitMs: 0 }))?.taskId).toBe('task-1');
+    await stub!.close();
+    client = await clientFor((_req, res) => json(res, 200, { task: null }));
+    expect(await client.claim({ waitMs: 0 })).toBeNull();
+  });
+
   it('a claimed task missing fields, or whose request is not of its type (which is failed back)', async () => {
     const broken = { ...claimedTask(), leaseToken: undefined };
     let client = await clientFor((_req, res) => json(res, 200, { task: broken }));

@@ -18,7 +18,10 @@ OPENAPI = Path(__file__).resolve().parents[3] / "openapi" / "openapi.json"
 PAIRS: dict[str, type[BaseModel]] = {
     "RunnerClaimRequest": models.ClaimRequest,
     "RunnerClaimResponse": models.ClaimResponse,
-    "RunnerTask": models.RunnerTask,
+    # RunnerTask is one of these three, told apart by `type` (test_runner_task_is_discriminated_by_type).
+    "RunnerGenerateTask": models.RunnerTask,
+    "RunnerUpscaleTask": models.RunnerTask,
+    "RunnerExtendTask": models.RunnerTask,
     "RunnerSource": models.RunnerSource,
     "RunnerOutputUpload": models.OutputUpload,
     "RunnerHeartbeatRequest": models.HeartbeatRequest,
@@ -34,15 +37,16 @@ PAIRS: dict[str, type[BaseModel]] = {
 }
 # The paths the client calls, with their methods.
 PATHS = {
-    "/claim": "post",
-    "/tasks/{taskId}/heartbeat": "post",
-    "/tasks/{taskId}/output": "put",
-    "/tasks/{taskId}/uploaded": "post",
-    "/tasks/{taskId}/complete": "post",
-    "/tasks/{taskId}/fail": "post",
-    "/tasks/{taskId}/abort": "post",
-    "/sources/{taskId}": "get",
+    "/v1/runner/claim": "post",
+    "/v1/runner/tasks/{taskId}/heartbeat": "post",
+    "/v1/runner/tasks/{taskId}/output": "put",
+    "/v1/runner/tasks/{taskId}/uploaded": "post",
+    "/v1/runner/tasks/{taskId}/complete": "post",
+    "/v1/runner/tasks/{taskId}/fail": "post",
+    "/v1/runner/tasks/{taskId}/abort": "post",
+    "/v1/runner/sources/{taskId}": "get",
 }
+TASK_VARIANTS = {"generate": "RunnerGenerateTask", "upscale": "RunnerUpscaleTask", "extend": "RunnerExtendTask"}
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +123,9 @@ def test_model_matches_openapi(document: dict[str, Any], name: str) -> None:
         theirs = enums(document, wire_prop)
         if prop == "request":  # parsed by the request model of the task's type (tested on its own)
             continue
+        if name in TASK_VARIANTS.values() and prop == "type":  # one type per variant; ours takes all three
+            assert theirs is not None and theirs <= (ours or set()), f"{name}.type: {theirs} not in {ours}"
+            continue
         assert ours == theirs, f"{name}.{prop}: enum {ours} != {theirs}"
 
 
@@ -132,8 +139,28 @@ def test_nested_objects_match(document: dict[str, Any]) -> None:
     assert set(resolve(document, extend["config"])["properties"]) == set(models.ExtendConfig.model_fields)
     upscale = component(document, "UpscaleRequest")["properties"]
     assert set(resolve(document, upscale["config"])["properties"]) == set(models.UpscaleConfig.model_fields)
-    output = resolve(document, component(document, "RunnerTask")["properties"]["output"])
-    assert set(output["properties"]) == set(models.TaskOutput.model_fields)
+    for variant in TASK_VARIANTS.values():
+        output = resolve(document, component(document, variant)["properties"]["output"])
+        assert set(output["properties"]) == set(models.TaskOutput.model_fields)
+
+
+def test_runner_task_is_discriminated_by_type(document: dict[str, Any]) -> None:
+    """RunnerTask is one variant per type, each with the request model of that type."""
+    task = document["components"]["schemas"]["RunnerTask"]
+    assert task["discriminator"]["propertyName"] == "type"
+    assert {ref.rsplit("/", 1)[1] for ref in task["discriminator"]["mapping"].values()} == set(TASK_VARIANTS.values())
+    for task_type, variant in TASK_VARIANTS.items():
+        properties = component(document, variant)["properties"]
+        assert properties["type"]["const"] == task_type
+        request = properties["request"]["$ref"].rsplit("/", 1)[1]
+        assert request == models.REQUEST_MODELS[task_type].__name__, f"{variant}.request is {request}"
+    assert set(models.REQUEST_MODELS) == set(TASK_VARIANTS)
+
+
+def test_claim_states_the_protocol_version(document: dict[str, Any]) -> None:
+    claim = component(document, "RunnerClaimResponse")
+    assert "protocolVersion" in claim["required"]
+    assert f"({models.PROTOCOL_VERSION})" in claim["properties"]["protocolVersion"]["description"]
 
 
 def test_client_paths_exist(document: dict[str, Any]) -> None:

@@ -232,6 +232,6 @@ describe('every response', () => {
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     const doc = await (await fetch(`${server.url}/v1/openapi.json`)).json();
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toContain('/{endpointPath}/video/generate');
+    expect(Object.keys(doc.paths)).toContain('/v1/ai/{endpointPath}/video/generate');
   });
 });

@@ -48,7 +48,8 @@ class TaskStopped(Exception):
 
 class ProtocolError(Exception):
     """A runner-protocol call that failed: `code` is the server's error code (LEASE_LOST, ...) or one
-    of the client's own when there was no usable answer: NETWORK_ERROR, TIMEOUT, RESPONSE_INVALID."""
+    of the client's own when there was no usable answer: NETWORK_ERROR, TIMEOUT, RESPONSE_INVALID, or
+    PROTOCOL_MISMATCH (the server speaks another version of the runner protocol: nothing to retry)."""
 
     def __init__(
         self,
@@ -70,7 +71,7 @@ class ProtocolError(Exception):
     def transient(self) -> bool:
         """No answer at all, or the server is unavailable for now: worth another try later."""
         if self.status == 0:
-            return self.code != "RESPONSE_INVALID"
+            return self.code not in ("RESPONSE_INVALID", "PROTOCOL_MISMATCH")
         return self.status >= 500
 
     @property

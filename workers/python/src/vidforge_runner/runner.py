@@ -87,7 +87,7 @@ class Runner:
                 if error.status == 401:
                     log.error("the server refused the runner token (%s: %s); stopping", error.code, error.message)
                     return EXIT_UNAUTHORIZED
-                if error.status in (400, 403):
+                if error.status in (400, 403) or error.code == "PROTOCOL_MISMATCH":
                     log.error("the server refused the claim (%s: %s); stopping", error.code, error.message)
                     return EXIT_REFUSED
                 if error.retry_after_ms:

@@ -7,18 +7,28 @@
  */
 import multipart from '@fastify/multipart';
 import {
+  createVideo,
+  deleteVideo,
+  downloadVideoContent,
+  extendVideo,
+  listModels,
+  listVideos,
+  OPENAI_BASE_PATH,
   OpenAiContentQuery,
   OpenAiCreateVideoRequest,
   OpenAiExtendVideoRequest,
   OpenAiListVideosQuery,
   OpenAiRemixVideoRequest,
   parseWith,
+  remixVideo,
+  retrieveVideo,
   summarize,
 } from '@vidforge/contract';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { ApiError } from '../../http/api-error.ts';
 import { sendError } from '../../http/error-handler.ts';
+import { routeOperation } from '../../http/operation-route.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import { bucketOf, type RateLimiter } from '../limits/rate-limiter.ts';
 import type { MediaConfig } from '../media/media.config.ts';
@@ -42,6 +52,8 @@ declare module 'fastify' {
     keyAccess?: KeyAccess;
   }
 }
+
+type VideoParams = { video_id: string };
 
 const OWN_PATHS = /^\/v1\/(videos|models)(\/|\?|$)/;
 /** Form limits: a handful of short fields and one file; the file's own limit comes from its kind. */
@@ -109,59 +121,65 @@ export function registerOpenAiRoutes(app: FastifyInstance, deps: OpenAiRoutesDep
         });
         const signal = () => AbortSignal.timeout(UPLOAD_CHECK_MS);
 
-        api.post('/videos', { bodyLimit: jsonCreateLimit }, async (request) => {
-          const access = accessOf(request);
-          const form = await readFormBody(request, {
-            file: { field: 'input_reference', kind: 'image' },
-            uploads: deps.uploads,
-            media: deps.media,
-            signal: signal(),
-          });
-          const params = parsed(OpenAiCreateVideoRequest, form.fields);
-          let reference = form.upload?.url;
-          const given = params.input_reference;
-          if (given?.file_id !== undefined) {
-            throw invalidParam(
-              'input_reference',
-              'input_reference.file_id is not supported: upload the file or give image_url',
-              'unsupported_parameter',
-            );
-          }
-          if (given?.image_url !== undefined) {
-            const body = dataUrlBody(given.image_url, 'input_reference', maxBytesOf('image', deps.media));
-            // A data: URL is checked now like an upload; an http(s) URL is fetched when the task runs.
-            reference = body ? (await deps.uploads.store(body, 'image', signal())).url : given.image_url;
-          } else if (given && !form.upload) {
-            throw invalidParam('input_reference', 'input_reference needs a file or image_url');
-          }
-          return deps.openai.create(access, params, reference, idempotencyKeyOf(request));
-        });
+        routeOperation(
+          api,
+          OPENAI_BASE_PATH,
+          createVideo,
+          async (request) => {
+            const access = accessOf(request);
+            const form = await readFormBody(request, {
+              file: { field: 'input_reference', kind: 'image' },
+              uploads: deps.uploads,
+              media: deps.media,
+              signal: signal(),
+            });
+            const params = parsed(OpenAiCreateVideoRequest, form.fields);
+            let reference = form.upload?.url;
+            const given = params.input_reference;
+            if (given?.file_id !== undefined) {
+              throw invalidParam(
+                'input_reference',
+                'input_reference.file_id is not supported: upload the file or give image_url',
+                'unsupported_parameter',
+              );
+            }
+            if (given?.image_url !== undefined) {
+              const body = dataUrlBody(given.image_url, 'input_reference', maxBytesOf('image', deps.media));
+              // A data: URL is checked now like an upload; an http(s) URL is fetched when the task runs.
+              reference = body ? (await deps.uploads.store(body, 'image', signal())).url : given.image_url;
+            } else if (given && !form.upload) {
+              throw invalidParam('input_reference', 'input_reference needs a file or image_url');
+            }
+            return deps.openai.create(access, params, reference, idempotencyKeyOf(request));
+          },
+          { bodyLimit: jsonCreateLimit },
+        );
 
-        api.get('/videos', async (request) =>
+        routeOperation(api, OPENAI_BASE_PATH, listVideos, async (request) =>
           deps.openai.list(accessOf(request), parsed(OpenAiListVideosQuery, { ...(request.query as object) })),
         );
 
-        api.get<{ Params: { id: string } }>('/videos/:id', async (request) =>
-          deps.openai.retrieve(accessOf(request), request.params.id),
+        routeOperation<{ Params: VideoParams }>(api, OPENAI_BASE_PATH, retrieveVideo, async (request) =>
+          deps.openai.retrieve(accessOf(request), request.params.video_id),
         );
 
-        api.delete<{ Params: { id: string } }>('/videos/:id', async (request) =>
-          deps.openai.delete(accessOf(request), request.params.id),
+        routeOperation<{ Params: VideoParams }>(api, OPENAI_BASE_PATH, deleteVideo, async (request) =>
+          deps.openai.delete(accessOf(request), request.params.video_id),
         );
 
-        api.get<{ Params: { id: string } }>('/videos/:id/content', async (request, reply) => {
+        routeOperation<{ Params: VideoParams }>(api, OPENAI_BASE_PATH, downloadVideoContent, async (request, reply) => {
           const query = parsed(OpenAiContentQuery, { ...(request.query as object) });
-          const owned = await deps.openai.own(accessOf(request), request.params.id);
+          const owned = await deps.openai.own(accessOf(request), request.params.video_id);
           return sendVideoContent(reply, owned, query.variant ?? 'video', deps);
         });
 
-        api.post<{ Params: { id: string } }>('/videos/:id/remix', async (request) => {
+        routeOperation<{ Params: VideoParams }>(api, OPENAI_BASE_PATH, remixVideo, async (request) => {
           const form = await readFormBody(request, { uploads: deps.uploads, media: deps.media, signal: signal() });
           const { prompt } = parsed(OpenAiRemixVideoRequest, form.fields);
-          return deps.openai.remix(accessOf(request), request.params.id, prompt, idempotencyKeyOf(request));
+          return deps.openai.remix(accessOf(request), request.params.video_id, prompt, idempotencyKeyOf(request));
         });
 
-        api.post('/videos/extensions', async (request) => {
+        routeOperation(api, OPENAI_BASE_PATH, extendVideo, async (request) => {
           const form = await readFormBody(request, {
             file: { field: 'video', kind: 'video' },
             uploads: deps.uploads,
@@ -174,9 +192,9 @@ export function registerOpenAiRoutes(app: FastifyInstance, deps: OpenAiRoutesDep
           return deps.openai.extend(accessOf(request), { ...params, model }, form.upload, idempotencyKeyOf(request));
         });
 
-        api.get('/models', async (request) => deps.openai.models(accessOf(request)));
+        routeOperation(api, OPENAI_BASE_PATH, listModels, async (request) => deps.openai.models(accessOf(request)));
       });
     },
-    { prefix: '/v1' },
+    { prefix: OPENAI_BASE_PATH },
   );
 }

@@ -2,10 +2,11 @@
  * Serves results behind signed URLs, streamed from the blob store with Range support.
  * Order matters: the signature is checked before anything touches the database or the disk.
  */
-import { TASK_ID_PATTERN } from '@vidforge/contract';
+import { downloadMedia, MEDIA_PREFIX, TASK_ID_PATTERN } from '@vidforge/contract';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../http/api-error.ts';
 import { sendError } from '../../http/error-handler.ts';
+import { routeOperation } from '../../http/operation-route.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { TaskLedger } from '../../ports/task-ledger.ts';
@@ -19,14 +20,14 @@ export interface MediaRoutesDeps {
   clock: Clock;
 }
 
-export const MEDIA_PREFIX = '/v1/media';
+export { MEDIA_PREFIX };
 
 export function mediaPath(taskId: string): string {
   return `${MEDIA_PREFIX}/${taskId}.mp4`;
 }
 
 export function registerMediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void {
-  app.get<{ Params: { file: string } }>(`${MEDIA_PREFIX}/:file`, async (request, reply) => {
+  routeOperation<{ Params: { file: string } }>(app, '', downloadMedia, async (request, reply) => {
     const match = /^(.+)\.mp4$/.exec(request.params.file);
     const taskId = match?.[1];
     const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';

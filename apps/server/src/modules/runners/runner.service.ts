@@ -140,6 +140,8 @@ export function createRunnerService(deps: RunnerServiceDeps) {
     if (!beat.ok) return null;
     const endpoint = await deps.access.endpointById(task.endpointId);
     const upload = await uploadUrlOf(task, lease);
+    // The ledger keeps each task's request in the shape of its type (validated at submit), which
+    // TypeScript cannot see through the record's two separate fields.
     return {
       taskId: task.id,
       type: task.type,
@@ -154,7 +156,7 @@ export function createRunnerService(deps: RunnerServiceDeps) {
       endpointSettings: endpoint?.settings ?? {},
       source,
       output: { contentType: 'video/mp4', maxBytes: deps.media.videoMaxBytes, upload },
-    };
+    } as RunnerTask;
   }
 
   /**

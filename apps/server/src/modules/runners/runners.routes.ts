@@ -3,10 +3,19 @@ import {
   LEASE_TOKEN_HEADER,
   parseWith,
   RUNNER_BASE_PATH,
+  RUNNER_PROTOCOL_VERSION,
   RunnerAbortRequest,
   RunnerClaimRequest,
   RunnerFailRequest,
   RunnerHeartbeatRequest,
+  runnerAbort,
+  runnerClaim,
+  runnerComplete,
+  runnerFail,
+  runnerHeartbeat,
+  runnerSource,
+  runnerUploaded,
+  runnerUploadOutput,
   summarize,
   TASK_ID_PATTERN,
 } from '@vidforge/contract';
@@ -14,6 +23,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { ApiError } from '../../http/api-error.ts';
 import { sendError } from '../../http/error-handler.ts';
+import { routeOperation } from '../../http/operation-route.ts';
 import type { RunnerRecord } from '../../ports/runner-store.ts';
 import { taskIdOf } from '../tasks/tasks.routes.ts';
 import type { RunnerService } from './runner.service.ts';
@@ -60,7 +70,7 @@ export function registerRunnerRoutes(app: FastifyInstance, deps: { runners: Runn
       // The output is streamed to disk by the service, never buffered or parsed here.
       scope.addContentTypeParser('video/mp4', (_request, payload, done) => done(null, payload));
 
-      scope.get<{ Params: TaskParams }>('/sources/:taskId', async (request, reply) => {
+      routeOperation<{ Params: TaskParams }>(scope, RUNNER_BASE_PATH, runnerSource, async (request, reply) => {
         const taskId = request.params.taskId;
         const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
         if (!TASK_ID_PATTERN.test(taskId))
@@ -85,17 +95,17 @@ export function registerRunnerRoutes(app: FastifyInstance, deps: { runners: Runn
           request.runner = await runners.authenticate(request.headers.authorization);
         });
 
-        authed.post('/claim', async (request, reply) => {
+        routeOperation(authed, RUNNER_BASE_PATH, runnerClaim, async (request, reply) => {
           const gone = clientGone(reply);
           const task = await runners.claim(runnerOf(request), parse(RunnerClaimRequest, request.body), gone);
           if (task && gone.aborted) {
             await runners.unclaim(task);
             return reply;
           }
-          return { task };
+          return { protocolVersion: RUNNER_PROTOCOL_VERSION, task };
         });
 
-        authed.post<{ Params: TaskParams }>('/tasks/:taskId/heartbeat', async (request) =>
+        routeOperation<{ Params: TaskParams }>(authed, RUNNER_BASE_PATH, runnerHeartbeat, async (request) =>
           runners.heartbeat(
             runnerOf(request),
             taskIdOf(request.params),
@@ -104,17 +114,10 @@ export function registerRunnerRoutes(app: FastifyInstance, deps: { runners: Runn
           ),
         );
 
-        authed.put<{ Params: TaskParams }>(
-          '/tasks/:taskId/output',
-          {
-            config: { streamingBody: true },
-            onRequest: async (request) => {
-              const type = request.headers['content-type']?.split(';', 1)[0]?.trim().toLowerCase();
-              if (type !== 'video/mp4') {
-                throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'Upload the result with Content-Type: video/mp4');
-              }
-            },
-          },
+        routeOperation<{ Params: TaskParams }>(
+          authed,
+          RUNNER_BASE_PATH,
+          runnerUploadOutput,
           async (request, reply) => {
             try {
               return await runners.upload(
@@ -130,17 +133,26 @@ export function registerRunnerRoutes(app: FastifyInstance, deps: { runners: Runn
               throw error;
             }
           },
+          {
+            config: { streamingBody: true },
+            onRequest: async (request) => {
+              const type = request.headers['content-type']?.split(';', 1)[0]?.trim().toLowerCase();
+              if (type !== 'video/mp4') {
+                throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'Upload the result with Content-Type: video/mp4');
+              }
+            },
+          },
         );
 
-        authed.post<{ Params: TaskParams }>('/tasks/:taskId/uploaded', async (request, reply) =>
+        routeOperation<{ Params: TaskParams }>(authed, RUNNER_BASE_PATH, runnerUploaded, async (request, reply) =>
           runners.uploaded(runnerOf(request), taskIdOf(request.params), leaseTokenOf(request), clientGone(reply)),
         );
 
-        authed.post<{ Params: TaskParams }>('/tasks/:taskId/complete', async (request) =>
+        routeOperation<{ Params: TaskParams }>(authed, RUNNER_BASE_PATH, runnerComplete, async (request) =>
           runners.complete(runnerOf(request), taskIdOf(request.params), leaseTokenOf(request)),
         );
 
-        authed.post<{ Params: TaskParams }>('/tasks/:taskId/fail', async (request) =>
+        routeOperation<{ Params: TaskParams }>(authed, RUNNER_BASE_PATH, runnerFail, async (request) =>
           runners.fail(
             runnerOf(request),
             taskIdOf(request.params),
@@ -149,7 +161,7 @@ export function registerRunnerRoutes(app: FastifyInstance, deps: { runners: Runn
           ),
         );
 
-        authed.post<{ Params: TaskParams }>('/tasks/:taskId/abort', async (request) =>
+        routeOperation<{ Params: TaskParams }>(authed, RUNNER_BASE_PATH, runnerAbort, async (request) =>
           runners.abort(
             runnerOf(request),
             taskIdOf(request.params),

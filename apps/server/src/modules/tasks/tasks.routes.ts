@@ -1,7 +1,21 @@
 /** The seed's routes under `/v1/ai/{endpointPath}/video/…`, plus cancel and list (CONTRACT.md Part C). */
-import { ListTasksQuery, parseWith, summarize, TASK_ID_PATTERN, type TaskType } from '@vidforge/contract';
+import {
+  API_PREFIX,
+  cancelTask,
+  getTask,
+  ListTasksQuery,
+  listTasks,
+  parseWith,
+  submitExtend,
+  submitGenerate,
+  submitUpscale,
+  summarize,
+  TASK_ID_PATTERN,
+  taskEvents,
+} from '@vidforge/contract';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../../http/api-error.ts';
+import { routeOperation } from '../../http/operation-route.ts';
 import type { AuthService, Caller } from '../auth/auth.service.ts';
 import { bucketOf, type RateLimiter } from '../limits/rate-limiter.ts';
 import { parseLastEventId, type TaskStreams } from './task-streams.ts';
@@ -16,7 +30,7 @@ declare module 'fastify' {
   }
 }
 
-export const API_PREFIX = '/v1/ai';
+export { API_PREFIX };
 
 function callerOf(request: FastifyRequest): Caller {
   if (!request.caller) throw new Error('route registered without the auth hook');
@@ -43,15 +57,20 @@ export function registerTaskRoutes(
         await deps.limiter?.admit(request.caller.key, bucketOf(request.method), reply);
       });
 
-      for (const type of ['generate', 'upscale', 'extend'] as const satisfies readonly TaskType[]) {
-        scope.post<{ Params: EndpointParams }>(`/:endpointPath/video/${type}`, async (request) => {
+      for (const [type, operation] of [
+        ['generate', submitGenerate],
+        ['upscale', submitUpscale],
+        ['extend', submitExtend],
+      ] as const) {
+        // The body is parsed by the service with the operation's schema (REQUEST_SCHEMAS[type]).
+        routeOperation<{ Params: EndpointParams }>(scope, API_PREFIX, operation, async (request) => {
           const header = request.headers['idempotency-key'];
           if (Array.isArray(header)) throw new ApiError('INVALID_PARAMETER', 'Idempotency-Key must be given once');
           return { taskId: await deps.tasks.submit(callerOf(request), type, request.body, header) };
         });
       }
 
-      scope.get<{ Params: TaskParams }>('/:endpointPath/video/tasks/:taskId', async (request) =>
+      routeOperation<{ Params: TaskParams }>(scope, API_PREFIX, getTask, async (request) =>
         deps.tasks.get(callerOf(request), taskIdOf(request.params)),
       );
 
@@ -59,7 +78,7 @@ export function registerTaskRoutes(
       // the poll budget per stream (the hook above), then Server-Sent Events until the task ends.
       const { streams } = deps;
       if (streams) {
-        scope.get<{ Params: TaskParams }>('/:endpointPath/video/tasks/:taskId/events', async (request, reply) => {
+        routeOperation<{ Params: TaskParams }>(scope, API_PREFIX, taskEvents, async (request, reply) => {
           const caller = callerOf(request);
           const task = await deps.tasks.record([caller.endpoint.id], taskIdOf(request.params));
           streams.admit(caller.key.id);
@@ -80,11 +99,11 @@ export function registerTaskRoutes(
         });
       }
 
-      scope.delete<{ Params: TaskParams }>('/:endpointPath/video/tasks/:taskId', async (request) =>
+      routeOperation<{ Params: TaskParams }>(scope, API_PREFIX, cancelTask, async (request) =>
         deps.tasks.cancel(callerOf(request), taskIdOf(request.params)),
       );
 
-      scope.get<{ Params: EndpointParams }>('/:endpointPath/video/tasks', async (request) => {
+      routeOperation<{ Params: EndpointParams }>(scope, API_PREFIX, listTasks, async (request) => {
         const parsed = parseWith(ListTasksQuery, { ...(request.query as object) });
         if (!parsed.ok) throw new ApiError('INVALID_PARAMETER', summarize(parsed.details), { details: parsed.details });
         return deps.tasks.list(callerOf(request), parsed.value);

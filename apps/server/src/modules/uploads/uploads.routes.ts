@@ -5,14 +5,14 @@
  * through the checks of a fetched source (uploads.ts → receiveSource) and nothing else: the type
  * comes from the first bytes, never from Content-Type or a name.
  */
-import type { UploadResponse } from '@vidforge/contract';
+import { API_PREFIX, type UploadResponse, uploadFile } from '@vidforge/contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EngineError } from '../../engines/engine.ts';
 import { ApiError } from '../../http/api-error.ts';
+import { routeOperation } from '../../http/operation-route.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import { bucketOf, type RateLimiter } from '../limits/rate-limiter.ts';
 import type { MediaConfig } from '../media/media.config.ts';
-import { API_PREFIX } from '../tasks/tasks.routes.ts';
 import { peekMediaType } from './peek-body.ts';
 import { maxBytesOf, type Uploads } from './uploads.ts';
 
@@ -98,9 +98,10 @@ export function registerUploadRoutes(app: FastifyInstance, deps: UploadRoutesDep
         }
       });
 
-      scope.post<{ Params: EndpointParams }>(
-        '/:endpointPath/uploads',
-        { config: { streamingBody: true } },
+      routeOperation<{ Params: EndpointParams }>(
+        scope,
+        API_PREFIX,
+        uploadFile,
         async (request, reply): Promise<UploadResponse> => {
           try {
             const body = request.body as (NodeJS.ReadableStream & AsyncIterable<Uint8Array>) | undefined;
@@ -127,6 +128,7 @@ export function registerUploadRoutes(app: FastifyInstance, deps: UploadRoutesDep
             throw asUploadError(error);
           }
         },
+        { config: { streamingBody: true } },
       );
     },
     { prefix: API_PREFIX },

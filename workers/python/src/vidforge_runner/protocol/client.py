@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import ProtocolError
 from .models import (
+    PROTOCOL_VERSION,
     REQUEST_MODELS,
     AbortRequest,
     ClaimRequest,
@@ -110,6 +111,8 @@ class RunnerClient:
     def claim(self, engines: list[str], operations: list[TaskType], wait_ms: int) -> ClaimedTask | None:
         body = ClaimRequest(engines=engines, operations=operations, waitMs=wait_ms)
         answer = self._call("POST", "/claim", ClaimResponse, body=body, timeout=wait_ms / 1000 + self._timeout)
+        if answer.protocolVersion != PROTOCOL_VERSION:
+            self._refuse_version(answer)
         if answer.task is None:
             return None
         return self._checked(answer.task)
@@ -204,6 +207,18 @@ class RunnerClient:
             partial.unlink(missing_ok=True)
 
     # --- plumbing ---
+
+    def _refuse_version(self, answer: ClaimResponse) -> None:
+        """A server of another protocol version: a task it handed over is given back (best effort: its
+        lease expires otherwise), and no more is claimed. Retrying cannot help: the error is final."""
+        if answer.task is not None:
+            with contextlib.suppress(ProtocolError):
+                self._task_call(answer.task, "abort", SettleResponse, AbortRequest(reason="runner protocol mismatch"))
+        raise ProtocolError(
+            "PROTOCOL_MISMATCH",
+            f"the server at {self.origin} speaks runner protocol version {answer.protocolVersion}, "
+            f"this runner speaks version {PROTOCOL_VERSION}: upgrade the runner or the server so that they match",
+        )
 
     def _checked(self, task: RunnerTask) -> ClaimedTask:
         """The request must be the shape of the task's type, fully understood. A task this runner

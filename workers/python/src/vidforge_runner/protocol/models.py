@@ -25,6 +25,9 @@ FailureCodeField = Literal[
 ]
 TaskStatus = Literal["PENDING", "IN_PROGRESS", "SUCCESS", "FAIL"]
 
+# The runner protocol version this runner speaks; a claim's answer states the server's.
+PROTOCOL_VERSION = 1
+
 SEED_MAX = 4_294_967_295
 Family = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
 
@@ -59,6 +62,9 @@ class GenerateRequest(_Strict):
     negativePrompt: str | None = Field(default=None, max_length=2000)
     config: GenerateConfig | None = None
     settings: GenerateSettings = GenerateSettings()
+    # The submit's webhook URL: the server keeps it out of the task it hands a runner; allowed here
+    # because the contract's request schema allows it, and a runner has no use for it.
+    callbackUrl: str | None = Field(default=None, max_length=2048)
 
 
 class UpscaleConfig(_Strict):
@@ -67,6 +73,7 @@ class UpscaleConfig(_Strict):
 
 class UpscaleRequest(_Strict):
     config: UpscaleConfig
+    callbackUrl: str | None = Field(default=None, max_length=2048)
 
 
 class ExtendConfig(_Strict):
@@ -84,6 +91,7 @@ class ExtendRequest(_Strict):
     negativePrompt: str | None = Field(default=None, max_length=2000)
     config: ExtendConfig
     settings: ExtendSettings = ExtendSettings()
+    callbackUrl: str | None = Field(default=None, max_length=2048)
 
 
 TaskRequest = GenerateRequest | UpscaleRequest | ExtendRequest
@@ -145,6 +153,8 @@ class RunnerTask(_Answer):
 
 
 class ClaimResponse(_Answer):
+    # A server from before the field existed spoke version 1.
+    protocolVersion: int = 1
     task: RunnerTask | None
 
 
