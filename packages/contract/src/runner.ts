@@ -87,6 +87,8 @@ const RunnerTaskOutput = z.object({
   ),
 });
 
+const REQUEST_DESCRIPTION = 'The validated request: defaults filled in, settings.seed already resolved';
+
 /** What every claimed task carries, whatever its type. */
 const runnerTaskFields = {
   taskId: z.string(),
@@ -107,7 +109,7 @@ export const RunnerGenerateTask = component(
   z.object({
     type: z.literal('generate'),
     ...runnerTaskFields,
-    request: GenerateRequest,
+    request: GenerateRequest.describe(REQUEST_DESCRIPTION),
   }),
 );
 export const RunnerUpscaleTask = component(
@@ -115,7 +117,7 @@ export const RunnerUpscaleTask = component(
   z.object({
     type: z.literal('upscale'),
     ...runnerTaskFields,
-    request: UpscaleRequest,
+    request: UpscaleRequest.describe(REQUEST_DESCRIPTION),
   }),
 );
 export const RunnerExtendTask = component(
@@ -123,16 +125,13 @@ export const RunnerExtendTask = component(
   z.object({
     type: z.literal('extend'),
     ...runnerTaskFields,
-    request: ExtendRequest,
+    request: ExtendRequest.describe(REQUEST_DESCRIPTION),
   }),
 );
 
 const componentRef = (id: string) => `#/components/schemas/${id}`;
 
-/**
- * A claimed task: its `type` says which request shape `request` has (the validated request: defaults
- * filled in, settings.seed already resolved).
- */
+/** A claimed task: its `type` says which request shape `request` has. */
 export const RunnerTask = component(
   'RunnerTask',
   z.discriminatedUnion('type', [RunnerGenerateTask, RunnerUpscaleTask, RunnerExtendTask]).meta({
@@ -208,10 +207,9 @@ export type RunnerHeartbeatResponse = z.infer<typeof RunnerHeartbeatResponse>;
 export const RunnerUploadResponse = component(
   'RunnerUploadResponse',
   z.object({
-    size: z.number().int().describe('Bytes received'),
-    video: VideoInfo,
+    size: z.number().int(),
+    video: VideoInfo.describe("What the server's probe found in the upload"),
   }),
-  { description: "The upload as the server's probe found it" },
 );
 export type RunnerUploadResponse = z.infer<typeof RunnerUploadResponse>;
 
