@@ -46,7 +46,11 @@ PATHS = {
     "/v1/runner/tasks/{taskId}/abort": "post",
     "/v1/runner/sources/{taskId}": "get",
 }
-TASK_VARIANTS = {"generate": "RunnerGenerateTask", "upscale": "RunnerUpscaleTask", "extend": "RunnerExtendTask"}
+TASK_VARIANTS: dict[models.TaskType, str] = {
+    "generate": "RunnerGenerateTask",
+    "upscale": "RunnerUpscaleTask",
+    "extend": "RunnerExtendTask",
+}
 
 
 @pytest.fixture(scope="module")

@@ -54,6 +54,28 @@ def test_bad_claim_answers_are_clear_errors(fake: tuple[Script, str], reply: Rep
     assert words in caught.value.message
 
 
+def test_a_server_of_another_protocol_version_is_refused_and_its_task_given_back(fake: tuple[Script, str]) -> None:
+    script, url = fake
+    script.replies["/v1/runner/claim"] = [ok({"protocolVersion": 2, "task": task_json()})]
+    script.replies["/v1/runner/tasks/t1/abort"] = [ok({"status": "PENDING"})]
+    with pytest.raises(ProtocolError) as caught:
+        client(url).claim(["ltx2"], ["generate"], 0)
+    assert caught.value.code == "PROTOCOL_MISMATCH"
+    assert not caught.value.transient
+    assert "speaks runner protocol version 2, this runner speaks version 1" in caught.value.message
+    assert [(method, path) for method, path, _, _ in script.seen] == [
+        ("POST", "/v1/runner/claim"),
+        ("POST", "/v1/runner/tasks/t1/abort"),
+    ]
+
+
+def test_a_claim_of_version_1_is_accepted(fake: tuple[Script, str]) -> None:
+    script, url = fake
+    script.replies["/v1/runner/claim"] = [ok({"protocolVersion": 1, "task": task_json()})]
+    task = client(url).claim(["ltx2"], ["generate"], 0)
+    assert task is not None and task.id == "t1"
+
+
 def test_a_request_the_runner_does_not_understand_is_failed_retryable(fake: tuple[Script, str]) -> None:
     script, url = fake
     request = {"prompt": "a cat", "settings": {"seed": 4, "duration": 2, "aspectRatio": "1:1", "fps": 60}}
