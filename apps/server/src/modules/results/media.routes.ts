@@ -20,8 +20,6 @@ export interface MediaRoutesDeps {
   clock: Clock;
 }
 
-export { MEDIA_PREFIX };
-
 export function mediaPath(taskId: string): string {
   return `${MEDIA_PREFIX}/${taskId}.mp4`;
 }

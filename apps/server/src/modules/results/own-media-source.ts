@@ -6,7 +6,7 @@
  * still exist, and the file gets the same checks as a download.
  */
 import { rm } from 'node:fs/promises';
-import { TASK_ID_PATTERN } from '@vidforge/contract';
+import { MEDIA_PREFIX, TASK_ID_PATTERN } from '@vidforge/contract';
 import { EngineError, type LocalSource, type SourceKind } from '../../engines/engine.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -14,7 +14,6 @@ import type { SourceFetcher } from '../../ports/source-fetcher.ts';
 import type { TaskLedger } from '../../ports/task-ledger.ts';
 import type { MediaConfig } from '../media/media.config.ts';
 import { partPathIn, receiveSource } from '../media/source-file.ts';
-import { MEDIA_PREFIX } from './media.routes.ts';
 import type { UrlSigner } from './url-signer.ts';
 
 export interface OwnMediaDeps {

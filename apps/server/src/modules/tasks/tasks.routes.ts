@@ -30,8 +30,6 @@ declare module 'fastify' {
   }
 }
 
-export { API_PREFIX };
-
 function callerOf(request: FastifyRequest): Caller {
   if (!request.caller) throw new Error('route registered without the auth hook');
   return request.caller;
