@@ -96,6 +96,9 @@ export const OpenAiExtendVideoRequest = component(
   z.strictObject({
     prompt: Prompt.describe('Prompt for the continuation'),
     seconds: OpenAiSeconds.describe('Seconds to add'),
+    model: Model.optional().describe(
+      "For an uploaded video, the endpoint that extends it; a video given by id is extended by its own endpoint's model",
+    ),
     video: z.strictObject({ id: z.string().min(1).max(200) }).optional(),
     seed: Seed.optional(),
     negative_prompt: NegativePrompt.optional(),

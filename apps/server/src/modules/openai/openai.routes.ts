@@ -186,10 +186,8 @@ export function registerOpenAiRoutes(app: FastifyInstance, deps: OpenAiRoutesDep
             media: deps.media,
             signal: signal(),
           });
-          const { model, ...rest } = form.fields;
-          if (model !== undefined && typeof model !== 'string') throw invalidParam('model', 'model must be a string');
-          const params = parsed(OpenAiExtendVideoRequest, rest);
-          return deps.openai.extend(accessOf(request), { ...params, model }, form.upload, idempotencyKeyOf(request));
+          const params = parsed(OpenAiExtendVideoRequest, form.fields);
+          return deps.openai.extend(accessOf(request), params, form.upload, idempotencyKeyOf(request));
         });
 
         routeOperation(api, OPENAI_BASE_PATH, listModels, async (request) => deps.openai.models(accessOf(request)));

@@ -191,7 +191,7 @@ export function createOpenAiService(deps: OpenAiServiceDeps) {
      */
     async extend(
       access: KeyAccess,
-      params: OpenAiExtendVideoRequest & { model?: string },
+      params: OpenAiExtendVideoRequest,
       upload: StoredUpload | undefined,
       idempotencyKey?: string,
     ): Promise<OpenAiVideo> {

@@ -524,6 +524,8 @@ export interface components {
             prompt: string;
             /** @description Seconds to add */
             seconds: number | string;
+            /** @description For an uploaded video, the endpoint that extends it; a video given by id is extended by its own endpoint's model */
+            model?: string;
             video?: {
                 id: string;
             };
@@ -2856,6 +2858,7 @@ export interface operations {
                 "multipart/form-data": {
                     prompt: components["schemas"]["OpenAiExtendVideoRequest"]["prompt"];
                     seconds: components["schemas"]["OpenAiExtendVideoRequest"]["seconds"];
+                    model?: components["schemas"]["OpenAiExtendVideoRequest"]["model"];
                     seed?: components["schemas"]["OpenAiExtendVideoRequest"]["seed"];
                     negative_prompt?: components["schemas"]["OpenAiExtendVideoRequest"]["negative_prompt"];
                     guidance_scale?: components["schemas"]["OpenAiExtendVideoRequest"]["guidance_scale"];
