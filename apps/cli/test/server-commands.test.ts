@@ -137,7 +137,7 @@ describe('vidforge endpoints and keys', () => {
     expect(deleted.deleted.id).toBe(fixed.id);
     const endpoints = JSON.parse((await vidforge(['endpoints', 'list', '--json'], env)).stdout);
     expect(endpoints.map((e: { path: string }) => e.path)).toEqual([endpoint.path]);
-  });
+  }, 120_000); // a dozen admin commands, each loading the server's modules: 2–3 s apiece on a busy machine
 
   it('answers bad usage with exit code 2 and a message', async () => {
     const env = { VIDFORGE_DATA_DIR: await dataDir() };
@@ -158,5 +158,5 @@ describe('vidforge endpoints and keys', () => {
     expect(unknownEngine.stderr).toContain('Unknown engine "sora"');
     const badPath = await vidforge(['endpoints', 'create', '--path', 'a/b'], env);
     expect(badPath.stderr).toMatch(/4\.\.64 characters/);
-  });
+  }, 120_000); // a dozen admin commands, each loading the server's modules: 2–3 s apiece on a busy machine
 });
