@@ -47,6 +47,34 @@ export function usageSuite(name: string, factory: () => Promise<UsageFixture>): 
       expect([...map.keys()]).toEqual([task.id]);
     });
 
+    it('moves a task row version with every change of the row, revisions or not', async () => {
+      const task = await createTask(fx.ledger);
+      expect(await fx.ledger.rowVersion('no-such-task')).toBeNull();
+      let last = -1;
+      const moved = async () => {
+        const version = await fx.ledger.rowVersion(task.id);
+        const record = await fx.ledger.get(task.id);
+        // What get() returns carries the version it was read at: the poll's cache relies on it.
+        expect(record?.rowVersion).toBe(version);
+        expect(version).toBeGreaterThan(last);
+        last = version ?? Number.NaN;
+        return record;
+      };
+      await moved();
+      const lease = await claim(T0 + 10);
+      if (!lease) throw new Error('no claim');
+      await moved();
+      await fx.ledger.heartbeat(lease, 0.5, 30_000, T0 + 20);
+      await moved();
+      await fx.ledger.commit(lease, { outputKey: 'results/x/1.mp4', video: VIDEO, retainUntil: T0 + DAY }, T0 + 40);
+      const before = await moved();
+      // A change that leaves status and progress alone (so no new revision) moves it too.
+      await fx.ledger.markResultDeleted(task.id, T0 + 50);
+      const after = await moved();
+      expect(after?.revision).toBe(before?.revision);
+      expect(after?.resultDeletedAt).toBe(T0 + 50);
+    });
+
     it('counts a task once when it ends, with every attempt in its engine time', async () => {
       const task = await createTask(fx.ledger);
       // First attempt: 1 s, then retried; second attempt: 3 s, then SUCCESS.

@@ -25,6 +25,7 @@ import type { Caller } from '../auth/auth.service.ts';
 import { generateId } from '../auth/secrets.ts';
 import { type TaskEvents, UNOBSERVED_TASKS } from '../metrics/task-events.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { createTaskCache } from './task-cache.ts';
 import type { TaskView } from './task-view.ts';
 
 export interface TasksServiceDeps {
@@ -65,9 +66,11 @@ function canonicalJson(value: unknown): string {
 export function createTasksService(deps: TasksServiceDeps) {
   const { ledger, clock, view } = deps;
   const events = deps.events ?? UNOBSERVED_TASKS;
+  // Polls read through it: one integer per read while the task is unchanged (task-cache.ts).
+  const tasks = createTaskCache(ledger);
 
   async function findOwn(caller: Caller, taskId: string) {
-    const task = await ledger.get(taskId);
+    const task = await tasks.get(taskId);
     if (!task || task.endpointId !== caller.endpoint.id) throw new ApiError('TASK_NOT_FOUND', 'No such task');
     return task;
   }
@@ -197,7 +200,7 @@ export function createTasksService(deps: TasksServiceDeps) {
      * is one of `endpointIds` (those of the caller's key), else the same TASK_NOT_FOUND as `get`.
      */
     async record(endpointIds: readonly string[], taskId: string): Promise<TaskRecord> {
-      const task = await ledger.get(taskId);
+      const task = await tasks.get(taskId);
       if (!task || !endpointIds.includes(task.endpointId)) throw new ApiError('TASK_NOT_FOUND', 'No such task');
       return task;
     },
