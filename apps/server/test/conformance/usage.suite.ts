@@ -4,6 +4,7 @@
  * with status and progress only.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AccessStore } from '../../src/ports/access-store.ts';
 import type { TaskLedger } from '../../src/ports/task-ledger.ts';
 import type { UsageStore } from '../../src/ports/usage-store.ts';
 import { createTask, ENDPOINT, ENGINE, KEY, T0, VIDEO } from './fixtures.ts';
@@ -11,6 +12,7 @@ import { createTask, ENDPOINT, ENGINE, KEY, T0, VIDEO } from './fixtures.ts';
 export interface UsageFixture {
   ledger: TaskLedger;
   usage: UsageStore;
+  access: AccessStore;
   cleanup(): Promise<void>;
 }
 
@@ -73,6 +75,15 @@ export function usageSuite(name: string, factory: () => Promise<UsageFixture>): 
       const after = await moved();
       expect(after?.revision).toBe(before?.revision);
       expect(after?.resultDeletedAt).toBe(T0 + 50);
+      // The poll's one read: the access version and the task's row version together.
+      expect(await fx.access.accessVersionWithTask(task.id)).toEqual({
+        access: await fx.access.accessVersion(),
+        taskRowVersion: last,
+      });
+      expect(await fx.access.accessVersionWithTask('no-such-task')).toEqual({
+        access: await fx.access.accessVersion(),
+        taskRowVersion: null,
+      });
     });
 
     it('counts a task once when it ends, with every attempt in its engine time', async () => {

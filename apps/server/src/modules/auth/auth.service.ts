@@ -13,6 +13,11 @@ import { bearerToken, hashAccessKey } from './secrets.ts';
 export interface Caller {
   key: AccessKeyRecord;
   endpoint: EndpointRecord;
+  /**
+   * When the request names a task: its row version (null: no such task) as read with the access
+   * version, in the same statement, so the task's read needs no second statement (task-cache.ts).
+   */
+  task?: { id: string; rowVersion: number | null };
 }
 
 /** Lookups go through the access cache (access-cache.ts), validated once per request. */
@@ -42,11 +47,17 @@ export function createAuthService(access: AccessStore, options: { cacheLimits?: 
   }
 
   return {
-    /** One version check (one query), then both lookups, from the cache when it holds them. */
-    async authorize(authorization: string | undefined, endpointPath: string): Promise<Caller> {
-      await cache.validate();
+    /**
+     * One version check (one query), then both lookups, from the cache when it holds them. With
+     * the `taskId` of the path, the same query also reads that task's row version (Caller.task).
+     */
+    async authorize(authorization: string | undefined, endpointPath: string, taskId?: string): Promise<Caller> {
+      const rowVersion = await cache.validate(taskId);
       const key = await findKey(authorization);
-      return { key, endpoint: await findEndpoint(key, endpointPath) };
+      const endpoint = await findEndpoint(key, endpointPath);
+      return rowVersion === undefined || taskId === undefined
+        ? { key, endpoint }
+        : { key, endpoint, task: { id: taskId, rowVersion } };
     },
     /**
      * The key and every endpoint it may use, for the OpenAI-compatible API, where the endpoint is

@@ -33,9 +33,13 @@ export function createTaskCache(ledger: Pick<TaskLedger, 'get' | 'rowVersion'>, 
   }
 
   return {
-    /** The task as it is now (as of a read that starts after this call), or null when there is none. */
-    async get(id: string): Promise<TaskRecord | null> {
-      const version = await ledger.rowVersion(id);
+    /**
+     * The task as it is now (as of a read that starts after this call), or null when there is none.
+     * `rowVersion`, when given, is the row's version read already for this request (after it
+     * arrived), with null for no such task.
+     */
+    async get(id: string, rowVersion?: number | null): Promise<TaskRecord | null> {
+      const version = rowVersion === undefined ? await ledger.rowVersion(id) : rowVersion;
       const cached = held.get(id);
       if (version === null) {
         if (cached) held.delete(id);

@@ -70,7 +70,7 @@ export function createTasksService(deps: TasksServiceDeps) {
   const tasks = createTaskCache(ledger);
 
   async function findOwn(caller: Caller, taskId: string) {
-    const task = await tasks.get(taskId);
+    const task = await tasks.get(taskId, caller.task?.id === taskId ? caller.task.rowVersion : undefined);
     if (!task || task.endpointId !== caller.endpoint.id) throw new ApiError('TASK_NOT_FOUND', 'No such task');
     return task;
   }
