@@ -14,7 +14,13 @@ function setup(start: number) {
   let now = start;
   let signed = 0;
   const signer = createUrlSigner({ secrets: { k1: 's'.repeat(40) }, currentKid: 'k1', maxTtlMs: 3_600_000 });
-  const counting = { ...signer, sign: (id: string, exp: number) => (signed++, signer.sign(id, exp)) };
+  const counting = {
+    ...signer,
+    sign(id: string, exp: number) {
+      signed += 1;
+      return signer.sign(id, exp);
+    },
+  };
   const urlFor = createLocalMediaUrls({ signer: counting, publicUrl: () => 'http://h', clock: { now: () => now } });
   return { urlFor, signer, signed: () => signed, set: (t: number) => (now = t) };
 }
