@@ -21,19 +21,32 @@ export interface Caller {
 }
 
 /** Lookups go through the access cache (access-cache.ts), validated once per request. */
+/** Secrets of active keys whose hash is remembered (see findKey). */
+const REMEMBERED_HASHES = 1_000;
+
 export function createAuthService(access: AccessStore, options: { cacheLimits?: AccessCacheLimits } = {}) {
   const cache: AccessCache = createAccessCache(access, options.cacheLimits);
+  // The SHA-256 of secrets that matched an active key, so their next request skips the hash (3-5 %
+  // of a poll's CPU, docs/performance.md). A pure function of the secret: whether the key is still
+  // active is asked of the access cache on every request all the same. Secrets that matched
+  // nothing are not remembered, so random keys cannot fill it. Bounded, oldest out first.
+  const hashes = new Map<string, string>();
 
   async function findKey(authorization: string | undefined): Promise<AccessKeyRecord> {
     const secret = bearerToken(authorization);
     if (!secret) {
       throw new ApiError('UNAUTHORIZED', 'Missing or malformed Authorization header; expected "Bearer <AccessKey>"');
     }
-    const hash = hashAccessKey(secret);
+    const remembered = hashes.get(secret);
+    const hash = remembered ?? hashAccessKey(secret);
     const key = await cache.keyByHash(hash);
     // The lookup is by hash already; the recheck keeps the final comparison constant-time.
     if (!key || !timingSafeEqual(Buffer.from(key.hash, 'hex'), Buffer.from(hash, 'hex'))) {
       throw new ApiError('UNAUTHORIZED', 'Unknown or revoked access key');
+    }
+    if (remembered === undefined) {
+      if (hashes.size >= REMEMBERED_HASHES) hashes.delete(hashes.keys().next().value as string);
+      hashes.set(secret, hash);
     }
     return key;
   }

@@ -87,9 +87,20 @@ export function createTasksService(deps: TasksServiceDeps) {
       // The callback is the task's own (a column), not part of the request engines and runners see.
       const { callbackUrl, ...request } = parsed.value;
       const now = clock.now();
-      const fingerprint = createHash('sha256')
-        .update(`${type}\n${canonicalJson(parsed.value)}`)
-        .digest('hex');
+      // The fingerprint is of the body as sent (before the seed is resolved below). Only a submit
+      // with an Idempotency-Key compares bodies, so the others skip the canonical JSON and its hash.
+      const idempotency =
+        idempotencyKey === undefined
+          ? undefined
+          : {
+              keyId: caller.key.id,
+              endpointId: caller.endpoint.id,
+              key: idempotencyKey,
+              fingerprint: createHash('sha256')
+                .update(`${type}\n${canonicalJson(parsed.value)}`)
+                .digest('hex'),
+              expiresAt: now + deps.idempotencyTtlMs,
+            };
       let seed: number | null = null;
       if ('settings' in request) {
         seed = request.settings.seed === -1 ? randomInt(0, SEED_MAX + 1) : request.settings.seed;
@@ -112,15 +123,7 @@ export function createTasksService(deps: TasksServiceDeps) {
           deadlineAt: now + deps.taskTimeoutMs,
           callbackUrl: callbackUrl ?? null,
         },
-        idempotencyKey === undefined
-          ? undefined
-          : {
-              keyId: caller.key.id,
-              endpointId: caller.endpoint.id,
-              key: idempotencyKey,
-              fingerprint,
-              expiresAt: now + deps.idempotencyTtlMs,
-            },
+        idempotency,
         deps.maxPendingPerEngine || undefined,
         maxUnfinished,
       );
