@@ -48,6 +48,11 @@ export interface AccessStore {
    * whichever process makes it. Caches of the lookups below are valid while it stays the same.
    */
   accessVersion(): Promise<number>;
+  /**
+   * `accessVersion()` and, in the same statement, the `rowVersion` of a task (null when there is no
+   * such task; TaskLedger.rowVersion): a poll's authorisation and its task's freshness in one read.
+   */
+  accessVersionWithTask(taskId: string): Promise<{ access: number; taskRowVersion: number | null }>;
   createEndpoint(endpoint: EndpointRecord): Promise<void>;
   listEndpoints(): Promise<EndpointRecord[]>;
   endpointByPath(path: string): Promise<EndpointRecord | null>;

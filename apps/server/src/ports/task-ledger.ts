@@ -50,6 +50,11 @@ export interface TaskRecord {
    * Events, so `Last-Event-ID` resumes exactly.
    */
   revision: number;
+  /**
+   * Moves with every change of the task's row, whatever changed and whichever process wrote it,
+   * never backwards: a record whose rowVersion is the row's current one is current.
+   */
+  rowVersion: number;
 }
 
 export interface NewTask {
@@ -195,6 +200,8 @@ export interface TaskLedger {
     maxUnfinishedPerKey?: number,
   ): Promise<CreateTaskResult>;
   get(id: string): Promise<TaskRecord | null>;
+  /** The task's current `rowVersion`, or null when there is no such task: one integer, by primary key. */
+  rowVersion(id: string): Promise<number | null>;
   /**
    * The current `revision` of each of these tasks (absent: no such task), in one query: what the
    * live-progress watcher asks every tick for all the tasks its open streams follow.

@@ -26,7 +26,7 @@ ledgerQueueSuite('postgres', ledgerFixture);
 usageSuite('postgres', async () => {
   const bed = await postgresTestBed();
   const adapters = await bed.openAdapters();
-  return { ledger: adapters.ledger, usage: adapters.usage, cleanup: bed.cleanup };
+  return { ledger: adapters.ledger, usage: adapters.usage, access: adapters.access, cleanup: bed.cleanup };
 });
 
 accessStoreSuite('postgres', async () => {

@@ -35,7 +35,7 @@ ledgerLeasesSuite('sqlite', ledgerFixture);
 ledgerQueueSuite('sqlite', ledgerFixture);
 usageSuite('sqlite', async () => {
   const { adapters, cleanup } = await openFresh();
-  return { ledger: adapters.ledger, usage: adapters.usage, cleanup };
+  return { ledger: adapters.ledger, usage: adapters.usage, access: adapters.access, cleanup };
 });
 accessStoreSuite('sqlite', async () => {
   const { adapters, cleanup } = await openFresh();

@@ -44,6 +44,7 @@ export function ledgerRecordsSuite(name: string, factory: LedgerFactory): void {
           resultDeletedAt: null,
           engineState: null,
           revision: 0,
+          rowVersion: 0,
         };
         expect(result).toEqual({ kind: 'created', task: expected });
         expect(await fx.ledger.get(task.id)).toEqual(expected);

@@ -4,6 +4,7 @@
  * with status and progress only.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AccessStore } from '../../src/ports/access-store.ts';
 import type { TaskLedger } from '../../src/ports/task-ledger.ts';
 import type { UsageStore } from '../../src/ports/usage-store.ts';
 import { createTask, ENDPOINT, ENGINE, KEY, T0, VIDEO } from './fixtures.ts';
@@ -11,6 +12,7 @@ import { createTask, ENDPOINT, ENGINE, KEY, T0, VIDEO } from './fixtures.ts';
 export interface UsageFixture {
   ledger: TaskLedger;
   usage: UsageStore;
+  access: AccessStore;
   cleanup(): Promise<void>;
 }
 
@@ -45,6 +47,43 @@ export function usageSuite(name: string, factory: () => Promise<UsageFixture>): 
       expect((await fx.ledger.get(task.id))?.revision).toBe(3);
       const map = await fx.ledger.revisions([task.id, 'no-such-task']);
       expect([...map.keys()]).toEqual([task.id]);
+    });
+
+    it('moves a task row version with every change of the row, revisions or not', async () => {
+      const task = await createTask(fx.ledger);
+      expect(await fx.ledger.rowVersion('no-such-task')).toBeNull();
+      let last = -1;
+      const moved = async () => {
+        const version = await fx.ledger.rowVersion(task.id);
+        const record = await fx.ledger.get(task.id);
+        // What get() returns carries the version it was read at: the poll's cache relies on it.
+        expect(record?.rowVersion).toBe(version);
+        expect(version).toBeGreaterThan(last);
+        last = version ?? Number.NaN;
+        return record;
+      };
+      await moved();
+      const lease = await claim(T0 + 10);
+      if (!lease) throw new Error('no claim');
+      await moved();
+      await fx.ledger.heartbeat(lease, 0.5, 30_000, T0 + 20);
+      await moved();
+      await fx.ledger.commit(lease, { outputKey: 'results/x/1.mp4', video: VIDEO, retainUntil: T0 + DAY }, T0 + 40);
+      const before = await moved();
+      // A change that leaves status and progress alone (so no new revision) moves it too.
+      await fx.ledger.markResultDeleted(task.id, T0 + 50);
+      const after = await moved();
+      expect(after?.revision).toBe(before?.revision);
+      expect(after?.resultDeletedAt).toBe(T0 + 50);
+      // The poll's one read: the access version and the task's row version together.
+      expect(await fx.access.accessVersionWithTask(task.id)).toEqual({
+        access: await fx.access.accessVersion(),
+        taskRowVersion: last,
+      });
+      expect(await fx.access.accessVersionWithTask('no-such-task')).toEqual({
+        access: await fx.access.accessVersion(),
+        taskRowVersion: null,
+      });
     });
 
     it('counts a task once when it ends, with every attempt in its engine time', async () => {

@@ -79,6 +79,15 @@ export function workSignalSuite(name: string, factory: () => Promise<SignalFixtu
       expect(timers()).toBeLessThanOrEqual(baseline);
     });
 
+    it('wakes the sleepers of the notified engine only, and remembers nothing for others', async () => {
+      fx.notifier.notify('another-engine');
+      const started = Date.now();
+      const waiting = fx.sleeper.wait(ENGINES, 300);
+      setTimeout(() => fx.notifier.notify('another-engine'), 10);
+      await waiting;
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    });
+
     it('wakes every waiter on one notify', async () => {
       const waits = Array.from({ length: 3 }, () => fx.sleeper.wait(ENGINES, 10_000));
       await new Promise((r) => setTimeout(r, 50));

@@ -74,6 +74,29 @@ describe('the auth cache and changes made by other processes', () => {
     expect(await statusOf(key)).toBe(200);
   });
 
+  it('a revoked key fails its very next poll of a task on both processes (the poll reads access and task at once)', async () => {
+    const replica = await spawnServer({ VIDFORGE_DATA_DIR: server.dataDir, VIDFORGE_WORKERS: '0' });
+    try {
+      const { id, key } = await vidforge('keys', 'create', '--endpoint', server.endpointPath);
+      const auth = { authorization: `Bearer ${key}` };
+      const submitted = await server.call('POST', '/video/generate', { prompt: 'test: steps=1' }, auth);
+      expect(submitted.status).toBe(200);
+      const path = `/v1/ai/${server.endpointPath}/video/tasks/${submitted.body.taskId}`;
+      const here = async () => (await server.call('GET', `${server.url}${path}`, undefined, auth)).status;
+      const there = async () => (await fetch(`${replica.url}${path}`, { headers: auth })).status;
+      for (let i = 0; i < 3; i++) {
+        expect(await here()).toBe(200);
+        expect(await there()).toBe(200);
+      }
+      await vidforge('keys', 'revoke', id);
+      expect(await there()).toBe(401);
+      expect(await here()).toBe(401);
+    } finally {
+      replica.child.kill('SIGTERM');
+      await replica.exited;
+    }
+  });
+
   it('two server processes on one database: a revocation reaches both on their next request', async () => {
     const replica = await spawnServer({ VIDFORGE_DATA_DIR: server.dataDir, VIDFORGE_WORKERS: '0' });
     try {

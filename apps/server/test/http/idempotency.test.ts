@@ -18,6 +18,15 @@ describe('Idempotency-Key', () => {
     expect(again.body.taskId).toBe(first.body.taskId);
   });
 
+  it('replays a random seed (-1): the fingerprint is of the body as sent, not of the seed drawn', async () => {
+    const body = { prompt: 'random', settings: { seed: -1, duration: 4 } };
+    const first = await submit(body, 'k-seed');
+    const again = await submit(body, 'k-seed');
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(200);
+    expect(again.body.taskId).toBe(first.body.taskId);
+  });
+
   it('answers 409 for the same key with another body', async () => {
     await submit({ prompt: 'one' }, 'k-2');
     const other = await submit({ prompt: 'two' }, 'k-2');

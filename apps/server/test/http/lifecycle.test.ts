@@ -33,10 +33,13 @@ describe('a successful task', () => {
       expect([t.mediaUrl, t.expireTime]).toEqual([null, null]);
   });
 
-  it('signs a fresh URL on every GET', async () => {
+  it('signs a fresh URL every second (expiries are whole seconds; polls within one share a URL)', async () => {
     const id = await submit('test: steps=1');
     const { task } = await pollTask(server, id);
-    await new Promise((r) => setTimeout(r, 5));
+    expect(task.expireTime % 1000).toBe(0);
+    expect(task.expireTime).toBeGreaterThan(Date.now() + 60 * 60_000 - 2000);
+    expect(new URL(task.mediaUrl).searchParams.get('exp')).toBe(String(task.expireTime));
+    await new Promise((r) => setTimeout(r, 1005));
     const again = (await server.call('GET', `/video/tasks/${id}`)).body;
     expect(again.expireTime).toBeGreaterThan(task.expireTime);
     expect(again.mediaUrl).not.toBe(task.mediaUrl);

@@ -59,6 +59,7 @@ function record(id: string, revision: number, status: TaskRecord['status'] = 'IN
     resultDeletedAt: null,
     engineState: null,
     revision,
+    rowVersion: revision,
   };
 }
 

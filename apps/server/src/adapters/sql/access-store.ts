@@ -12,6 +12,12 @@ export function createSqlAccessStore(handle: SqlHandle): AccessStore {
   const versionQuery = prepare<Record<string, never>, { version: number }>(
     db.selectFrom('access_version').select('version').where('id', '=', 1),
   );
+  const versionsQuery = prepare<{ taskId: string }, { version: number | null; row_version: number | null }>(
+    db.selectNoFrom((eb) => [
+      eb.selectFrom('access_version').select('version').where('id', '=', 1).as('version'),
+      eb.selectFrom('tasks').select('row_version').where('id', '=', arg<string>('taskId')).as('row_version'),
+    ]),
+  );
   const keyQuery = prepare<{ hash: string }, Selectable<AccessKeysTable>>(
     db.selectFrom('access_keys').selectAll().where('hash', '=', arg<string>('hash')).where('revoked_at', 'is', null),
   );
@@ -31,6 +37,12 @@ export function createSqlAccessStore(handle: SqlHandle): AccessStore {
       const row = await versionQuery.first(handle, {});
       if (!row) throw new Error('access_version has no row: the database was not migrated');
       return row.version;
+    },
+
+    async accessVersionWithTask(taskId: string): Promise<{ access: number; taskRowVersion: number | null }> {
+      const row = await versionsQuery.first(handle, { taskId });
+      if (row?.version == null) throw new Error('access_version has no row: the database was not migrated');
+      return { access: row.version, taskRowVersion: row.row_version === null ? null : Number(row.row_version) };
     },
 
     async createEndpoint(endpoint: EndpointRecord): Promise<void> {

@@ -30,6 +30,7 @@ export function taskFromRow(row: Selectable<TasksTable>): TaskRecord {
     resultDeletedAt: row.result_deleted_at,
     engineState: row.engine_state ?? null,
     revision: row.revision,
+    rowVersion: Number(row.row_version),
   };
 }
 
@@ -60,6 +61,7 @@ export function rowFromNewTask(task: NewTask): TasksTable {
     engine_state: null,
     callback_url: task.callbackUrl ?? null,
     revision: 0,
+    row_version: 0,
   };
 }
 

@@ -75,6 +75,8 @@ export interface TasksTable {
   callback_url: string | null;
   /** Moves (by a trigger) whenever status or progress does: the task's event id (007_usage). */
   revision: number;
+  /** Moves (by a trigger) with every update of the row: what the poll's task cache checks (009). */
+  row_version: number;
 }
 
 /** One row per lease; the current lease of a task is its row with `ended_at` NULL. */

@@ -46,6 +46,7 @@ const TASK_COLUMNS = Object.keys({
   engine_state: 1,
   callback_url: 1,
   revision: 1,
+  row_version: 1,
 } satisfies Record<keyof TasksTable, 1>) as (keyof TasksTable)[];
 
 /**
@@ -75,6 +76,9 @@ export function createSqlTaskRecords(handle: SqlHandle): TaskRecords {
   // The poll's and the submit's queries, compiled once (prepared.ts).
   const taskById = prepare<{ id: string }, Selectable<TasksTable>>(
     db.selectFrom('tasks').selectAll().where('id', '=', arg<string>('id')),
+  );
+  const rowVersionById = prepare<{ id: string }, { row_version: number }>(
+    db.selectFrom('tasks').select('row_version').where('id', '=', arg<string>('id')),
   );
   const insertTask = prepare<TasksTable, never>(
     db
@@ -154,6 +158,11 @@ export function createSqlTaskRecords(handle: SqlHandle): TaskRecords {
     async get(id: string): Promise<TaskRecord | null> {
       const row = await taskById.first(handle, { id });
       return row ? taskFromRow(row) : null;
+    },
+
+    async rowVersion(id: string): Promise<number | null> {
+      const row = await rowVersionById.first(handle, { id });
+      return row ? Number(row.row_version) : null;
     },
 
     async revisions(ids: readonly string[]): Promise<Map<string, number>> {

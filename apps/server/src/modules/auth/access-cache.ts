@@ -57,7 +57,10 @@ class BoundedMap<K, V> {
   }
 }
 
-type Lookups = Pick<AccessStore, 'accessVersion' | 'keyByHash' | 'endpointByPath' | 'endpointById'>;
+type Lookups = Pick<
+  AccessStore,
+  'accessVersion' | 'accessVersionWithTask' | 'keyByHash' | 'endpointByPath' | 'endpointById'
+>;
 
 /** Ids share the endpoints map with paths; `#` never appears in a path (ENDPOINT_PATH_PATTERN). */
 const idEntry = (id: string) => `#${id}`;
@@ -72,9 +75,16 @@ export function createAccessCache(access: Lookups, limits: AccessCacheLimits = D
   let epoch = 0;
 
   return {
-    /** Reads the access version and empties the cache if it moved. Once per request, before lookups. */
-    async validate(): Promise<void> {
-      const current = await access.accessVersion();
+    /**
+     * Reads the access version and empties the cache if it moved. Once per request, before lookups.
+     * With `taskId` (a request for one task), the same read also returns that task's row version
+     * (null: no such task), which the task cache then needs not read again.
+     */
+    async validate(taskId?: string): Promise<number | null | undefined> {
+      let current: number;
+      let taskRowVersion: number | null | undefined;
+      if (taskId === undefined) current = await access.accessVersion();
+      else ({ access: current, taskRowVersion } = await access.accessVersionWithTask(taskId));
       if (current !== version) {
         keys.clear();
         unknownKeys.clear();
@@ -82,6 +92,7 @@ export function createAccessCache(access: Lookups, limits: AccessCacheLimits = D
         version = current;
         epoch += 1;
       }
+      return taskRowVersion;
     },
 
     /** The active key with this hash, or null; as of the last validate() or later. */

@@ -13,22 +13,40 @@ import { bearerToken, hashAccessKey } from './secrets.ts';
 export interface Caller {
   key: AccessKeyRecord;
   endpoint: EndpointRecord;
+  /**
+   * When the request names a task: its row version (null: no such task) as read with the access
+   * version, in the same statement, so the task's read needs no second statement (task-cache.ts).
+   */
+  task?: { id: string; rowVersion: number | null };
 }
 
 /** Lookups go through the access cache (access-cache.ts), validated once per request. */
+/** Secrets of active keys whose hash is remembered (see findKey). */
+const REMEMBERED_HASHES = 1_000;
+
 export function createAuthService(access: AccessStore, options: { cacheLimits?: AccessCacheLimits } = {}) {
   const cache: AccessCache = createAccessCache(access, options.cacheLimits);
+  // The SHA-256 of secrets that matched an active key, so their next request skips the hash (3-5 %
+  // of a poll's CPU, docs/performance.md). A pure function of the secret: whether the key is still
+  // active is asked of the access cache on every request all the same. Secrets that matched
+  // nothing are not remembered, so random keys cannot fill it. Bounded, oldest out first.
+  const hashes = new Map<string, string>();
 
   async function findKey(authorization: string | undefined): Promise<AccessKeyRecord> {
     const secret = bearerToken(authorization);
     if (!secret) {
       throw new ApiError('UNAUTHORIZED', 'Missing or malformed Authorization header; expected "Bearer <AccessKey>"');
     }
-    const hash = hashAccessKey(secret);
+    const remembered = hashes.get(secret);
+    const hash = remembered ?? hashAccessKey(secret);
     const key = await cache.keyByHash(hash);
     // The lookup is by hash already; the recheck keeps the final comparison constant-time.
     if (!key || !timingSafeEqual(Buffer.from(key.hash, 'hex'), Buffer.from(hash, 'hex'))) {
       throw new ApiError('UNAUTHORIZED', 'Unknown or revoked access key');
+    }
+    if (remembered === undefined) {
+      if (hashes.size >= REMEMBERED_HASHES) hashes.delete(hashes.keys().next().value as string);
+      hashes.set(secret, hash);
     }
     return key;
   }
@@ -42,11 +60,17 @@ export function createAuthService(access: AccessStore, options: { cacheLimits?: 
   }
 
   return {
-    /** One version check (one query), then both lookups, from the cache when it holds them. */
-    async authorize(authorization: string | undefined, endpointPath: string): Promise<Caller> {
-      await cache.validate();
+    /**
+     * One version check (one query), then both lookups, from the cache when it holds them. With
+     * the `taskId` of the path, the same query also reads that task's row version (Caller.task).
+     */
+    async authorize(authorization: string | undefined, endpointPath: string, taskId?: string): Promise<Caller> {
+      const rowVersion = await cache.validate(taskId);
       const key = await findKey(authorization);
-      return { key, endpoint: await findEndpoint(key, endpointPath) };
+      const endpoint = await findEndpoint(key, endpointPath);
+      return rowVersion === undefined || taskId === undefined
+        ? { key, endpoint }
+        : { key, endpoint, task: { id: taskId, rowVersion } };
     },
     /**
      * The key and every endpoint it may use, for the OpenAI-compatible API, where the endpoint is

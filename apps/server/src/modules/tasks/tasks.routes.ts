@@ -50,8 +50,8 @@ export function registerTaskRoutes(
       // Runs before the body is read: an unauthenticated caller gets 401, and a caller past its
       // rate limit 429, without us parsing anything.
       scope.addHook('onRequest', async (request, reply) => {
-        const { endpointPath } = request.params as EndpointParams;
-        request.caller = await deps.auth.authorize(request.headers.authorization, endpointPath);
+        const { endpointPath, taskId } = request.params as EndpointParams & { taskId?: string };
+        request.caller = await deps.auth.authorize(request.headers.authorization, endpointPath, taskId);
         await deps.limiter?.admit(request.caller.key, bucketOf(request.method), reply);
       });
 

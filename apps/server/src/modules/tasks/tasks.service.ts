@@ -25,6 +25,7 @@ import type { Caller } from '../auth/auth.service.ts';
 import { generateId } from '../auth/secrets.ts';
 import { type TaskEvents, UNOBSERVED_TASKS } from '../metrics/task-events.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { createTaskCache } from './task-cache.ts';
 import type { TaskView } from './task-view.ts';
 
 export interface TasksServiceDeps {
@@ -65,9 +66,11 @@ function canonicalJson(value: unknown): string {
 export function createTasksService(deps: TasksServiceDeps) {
   const { ledger, clock, view } = deps;
   const events = deps.events ?? UNOBSERVED_TASKS;
+  // Polls read through it: one integer per read while the task is unchanged (task-cache.ts).
+  const tasks = createTaskCache(ledger);
 
   async function findOwn(caller: Caller, taskId: string) {
-    const task = await ledger.get(taskId);
+    const task = await tasks.get(taskId, caller.task?.id === taskId ? caller.task.rowVersion : undefined);
     if (!task || task.endpointId !== caller.endpoint.id) throw new ApiError('TASK_NOT_FOUND', 'No such task');
     return task;
   }
@@ -84,9 +87,20 @@ export function createTasksService(deps: TasksServiceDeps) {
       // The callback is the task's own (a column), not part of the request engines and runners see.
       const { callbackUrl, ...request } = parsed.value;
       const now = clock.now();
-      const fingerprint = createHash('sha256')
-        .update(`${type}\n${canonicalJson(parsed.value)}`)
-        .digest('hex');
+      // The fingerprint is of the body as sent (before the seed is resolved below). Only a submit
+      // with an Idempotency-Key compares bodies, so the others skip the canonical JSON and its hash.
+      const idempotency =
+        idempotencyKey === undefined
+          ? undefined
+          : {
+              keyId: caller.key.id,
+              endpointId: caller.endpoint.id,
+              key: idempotencyKey,
+              fingerprint: createHash('sha256')
+                .update(`${type}\n${canonicalJson(parsed.value)}`)
+                .digest('hex'),
+              expiresAt: now + deps.idempotencyTtlMs,
+            };
       let seed: number | null = null;
       if ('settings' in request) {
         seed = request.settings.seed === -1 ? randomInt(0, SEED_MAX + 1) : request.settings.seed;
@@ -109,15 +123,7 @@ export function createTasksService(deps: TasksServiceDeps) {
           deadlineAt: now + deps.taskTimeoutMs,
           callbackUrl: callbackUrl ?? null,
         },
-        idempotencyKey === undefined
-          ? undefined
-          : {
-              keyId: caller.key.id,
-              endpointId: caller.endpoint.id,
-              key: idempotencyKey,
-              fingerprint,
-              expiresAt: now + deps.idempotencyTtlMs,
-            },
+        idempotency,
         deps.maxPendingPerEngine || undefined,
         maxUnfinished,
       );
@@ -197,7 +203,7 @@ export function createTasksService(deps: TasksServiceDeps) {
      * is one of `endpointIds` (those of the caller's key), else the same TASK_NOT_FOUND as `get`.
      */
     async record(endpointIds: readonly string[], taskId: string): Promise<TaskRecord> {
-      const task = await ledger.get(taskId);
+      const task = await tasks.get(taskId);
       if (!task || !endpointIds.includes(task.endpointId)) throw new ApiError('TASK_NOT_FOUND', 'No such task');
       return task;
     },

@@ -6,6 +6,7 @@ import { keyLimits } from './005_key_limits.ts';
 import { webhooks } from './006_webhooks.ts';
 import { usage } from './007_usage.ts';
 import { engineState } from './008_engine_state.ts';
+import { taskRowVersion } from './009_task_row_version.ts';
 import type { Migration } from './migration.ts';
 
 /** Every migration in order; append only. */
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   webhooks,
   usage,
   engineState,
+  taskRowVersion,
 ];
