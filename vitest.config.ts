@@ -5,7 +5,7 @@ const ALL = ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'bench/
 /**
  * The slow part of the suite: whole processes started, killed and restarted, fleets of them, the
  * browser, the benchmark harness, and the matrices that render many real videos. `npm test` skips
- * these so that the developers' default stays near three minutes on 2 cores; `npm run test:full`
+ * these so that the developers' default stays under three minutes on 2 cores; `npm run test:full`
  * (scripts/test, CI) runs everything. A new test belongs here when it takes seconds of wall time.
  */
 const SLOW = [
@@ -17,6 +17,13 @@ const SLOW = [
   'apps/server/test/http/auth-cache.test.ts',
   'apps/server/test/adapters/postgres.conformance.test.ts',
   'apps/cli/test/runner/**/*.test.ts',
+  // The binary run as a child process, many times over: seconds each. Flag parsing, connection
+  // resolution and the docs' wording stay fast (request-flags, connection, keys-limit-flags, cli-md).
+  'apps/cli/test/{admin-data-dir,exit-codes,help,local-files,login,migrate,queue,terminal}.test.ts',
+  'apps/cli/test/docs/doc-commands.test.ts',
+  'apps/server/test/runners/protocol.test.ts',
+  'apps/server/test/results/own-media-source.test.ts',
+  'apps/server/test/media/preview-e2e.test.ts',
   'apps/cli/test/server-commands.test.ts',
   'apps/cli/test/keys-limits.test.ts',
   'apps/cli/test/usage.test.ts',

@@ -28,7 +28,8 @@ describe('the poll cache and changes made elsewhere', () => {
     // Cached while PENDING: nothing here runs tasks.
     for (let i = 0; i < 3; i++) expect(await poll()).toMatchObject({ status: 'PENDING', progress: 0 });
 
-    const db = new DatabaseSync(join(server.dataDir, 'vidforge.db'));
+    // Waits out the server's own write transactions instead of failing with "database is locked".
+    const db = new DatabaseSync(join(server.dataDir, 'vidforge.db'), { timeout: 10_000 });
     const stored = db.prepare('SELECT status, progress FROM tasks WHERE id = ?');
     const replica = await spawnServer({ VIDFORGE_DATA_DIR: server.dataDir, VIDFORGE_WORKERS: '1' });
     try {

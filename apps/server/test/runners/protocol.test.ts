@@ -442,7 +442,9 @@ describe('sources', () => {
     // The source is a result of this server: read from the result store, not fetched over the network.
     // A fixed seed: the clip's size varies with the scene, and a random one went past this server's 2 MiB.
     const preview = previewClient(server);
-    const { task: source } = await preview.finish(await preview.submit('generate', { prompt: 'source clip', settings: { seed: 7 } }));
+    const { task: source } = await preview.finish(
+      await preview.submit('generate', { prompt: 'source clip', settings: { seed: 7 } }),
+    );
     expect(source.status).toBe('SUCCESS');
 
     // A family of its own, so no other test's task is claimed here.
