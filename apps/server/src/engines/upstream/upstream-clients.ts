@@ -68,6 +68,17 @@ function idOf(body: unknown, field: string, what: string): string {
   return id;
 }
 
+/** The state an upstream status maps to; a status neither shape knows fails the attempt (retryable). */
+function stateOf(states: Record<string, UpstreamStatus['state']>, status: unknown): UpstreamStatus['state'] {
+  const state = typeof status === 'string' && Object.hasOwn(states, status) ? states[status] : undefined;
+  if (!state) {
+    throw new EngineError('ENGINE_FAILED', `the upstream answered an unknown status ${JSON.stringify(status)}`, {
+      retryable: true,
+    });
+  }
+  return state;
+}
+
 async function fileBlob(file: LocalSource): Promise<Blob> {
   return openAsBlob(file.path, { type: file.contentType });
 }
@@ -111,15 +122,8 @@ export function haiperClient(settings: UpstreamSettings, http: UpstreamHttp): Up
     async poll(id, signal) {
       const { body } = await http.call(tasks(id), { method: 'GET', what: 'poll', signal });
       const task = (body ?? {}) as Record<string, unknown>;
-      const state = STATES[task.status as keyof typeof STATES];
-      if (!state)
-        throw new EngineError(
-          'ENGINE_FAILED',
-          `the upstream answered an unknown status ${JSON.stringify(task.status)}`,
-          { retryable: true },
-        );
       return {
-        state,
+        state: stateOf(STATES, task.status),
         progress: fraction(task.progress, 1),
         error: errorOf(task.error),
         mediaUrl: typeof task.mediaUrl === 'string' ? task.mediaUrl : undefined,
@@ -205,14 +209,11 @@ export function openAiClient(settings: UpstreamSettings, http: UpstreamHttp): Up
     async poll(id, signal) {
       const { body } = await http.call(video(id), { method: 'GET', what: 'poll', signal });
       const object = (body ?? {}) as Record<string, unknown>;
-      const state = STATES[object.status as keyof typeof STATES];
-      if (!state)
-        throw new EngineError(
-          'ENGINE_FAILED',
-          `the upstream answered an unknown status ${JSON.stringify(object.status)}`,
-          { retryable: true },
-        );
-      return { state, progress: fraction(object.progress, 100), error: errorOf(object.error) };
+      return {
+        state: stateOf(STATES, object.status),
+        progress: fraction(object.progress, 100),
+        error: errorOf(object.error),
+      };
     },
 
     async cancel(id, signal) {
