@@ -54,6 +54,27 @@ export async function recordUsage(
       engine_ms = usage_totals.engine_ms + excluded.engine_ms`.execute(trx);
 }
 
+/** The columns daily rows and totals share, as the port's fields (PostgreSQL's bigints arrive as text). */
+function figuresOf(row: {
+  endpoint_id: string;
+  endpoint_path: string | null;
+  type: string;
+  outcome: string;
+  tasks: number | string;
+  video_seconds: number | string;
+  engine_ms: number | string;
+}): UsageTotal {
+  return {
+    endpointId: row.endpoint_id,
+    endpointPath: row.endpoint_path ?? null,
+    type: row.type as TaskType,
+    outcome: row.outcome as UsageOutcome,
+    tasks: Number(row.tasks),
+    videoSeconds: Number(row.video_seconds),
+    engineMs: Number(row.engine_ms),
+  };
+}
+
 export function createSqlUsageStore(handle: SqlHandle): UsageStore {
   const { db } = handle;
   return {
@@ -92,13 +113,7 @@ export function createSqlUsageStore(handle: SqlHandle): UsageStore {
         day: row.day,
         keyId: row.key_id,
         keyName: row.key_name ?? null,
-        endpointId: row.endpoint_id,
-        endpointPath: row.endpoint_path ?? null,
-        type: row.type as TaskType,
-        outcome: row.outcome as UsageOutcome,
-        tasks: Number(row.tasks),
-        videoSeconds: Number(row.video_seconds),
-        engineMs: Number(row.engine_ms),
+        ...figuresOf(row),
       }));
     },
 
@@ -116,15 +131,7 @@ export function createSqlUsageStore(handle: SqlHandle): UsageStore {
           'u.engine_ms',
         ])
         .execute();
-      return rows.map((row) => ({
-        endpointId: row.endpoint_id,
-        endpointPath: row.endpoint_path ?? null,
-        type: row.type as TaskType,
-        outcome: row.outcome as UsageOutcome,
-        tasks: Number(row.tasks),
-        videoSeconds: Number(row.video_seconds),
-        engineMs: Number(row.engine_ms),
-      }));
+      return rows.map(figuresOf);
     },
   };
 }
