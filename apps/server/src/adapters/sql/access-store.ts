@@ -1,6 +1,7 @@
 /** AccessStore in SQL: endpoints, access keys (stored by hash only) and the grants between. */
 import type { Kysely, Selectable } from 'kysely';
 import type { AccessKeyRecord, AccessStore, EndpointRecord } from '../../ports/access-store.ts';
+import { createCommitMemo } from './commit-memo.ts';
 import { arg, prepare } from './prepared.ts';
 import { endpointFromRow, keyFromRow, limitColumns } from './rows.ts';
 import type { AccessKeysTable, EndpointsTable, SqlSchema } from './schema.ts';
@@ -31,18 +32,27 @@ export function createSqlAccessStore(handle: SqlHandle): AccessStore {
   const endpointQuery = prepare<{ path: string }, Selectable<EndpointsTable>>(
     db.selectFrom('endpoints').selectAll().where('path', '=', arg<string>('path')),
   );
+  // The versions above are read by every request: without a commit since, the last answer stands.
+  const untilCommit = createCommitMemo(handle.commitStamp);
 
   return {
-    async accessVersion(): Promise<number> {
-      const row = await versionQuery.first(handle, {});
-      if (!row) throw new Error('access_version has no row: the database was not migrated');
-      return row.version;
+    accessVersion(): Promise<number> {
+      return untilCommit('access', async () => {
+        const row = await versionQuery.first(handle, {});
+        if (!row) throw new Error('access_version has no row: the database was not migrated');
+        return row.version;
+      });
     },
 
-    async accessVersionWithTask(taskId: string): Promise<{ access: number; taskRowVersion: number | null }> {
-      const row = await versionsQuery.first(handle, { taskId });
-      if (row?.version == null) throw new Error('access_version has no row: the database was not migrated');
-      return { access: row.version, taskRowVersion: row.row_version === null ? null : Number(row.row_version) };
+    accessVersionWithTask(taskId: string): Promise<{ access: number; taskRowVersion: number | null }> {
+      return untilCommit(`task\n${taskId}`, async () => {
+        const row = await versionsQuery.first(handle, { taskId });
+        if (row?.version == null) throw new Error('access_version has no row: the database was not migrated');
+        return Object.freeze({
+          access: row.version,
+          taskRowVersion: row.row_version === null ? null : Number(row.row_version),
+        });
+      });
     },
 
     async createEndpoint(endpoint: EndpointRecord): Promise<void> {

@@ -20,6 +20,11 @@ export interface SqlHandle {
    * locks what it read (`forUpdate` below) or relies on a unique index.
    */
   transaction<T>(fn: (trx: Kysely<SqlSchema>) => Promise<T>): Promise<T>;
+  /**
+   * A value equal to an earlier one only if nothing was committed to the database in between, by
+   * anyone; null when it cannot tell. Absent where no cheap way exists (PostgreSQL): commit-memo.ts.
+   */
+  commitStamp?(): string | null;
   close(): Promise<void>;
 }
 

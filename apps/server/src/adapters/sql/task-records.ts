@@ -13,6 +13,7 @@ import type {
   TaskRecord,
 } from '../../ports/task-ledger.ts';
 import { applyTransition } from './apply-transition.ts';
+import { createCommitMemo } from './commit-memo.ts';
 import { arg, prepare } from './prepared.ts';
 import { rowFromNewTask, taskFromRow } from './rows.ts';
 import type { SqlSchema, TasksTable } from './schema.ts';
@@ -80,6 +81,8 @@ export function createSqlTaskRecords(handle: SqlHandle): TaskRecords {
   const rowVersionById = prepare<{ id: string }, { row_version: number }>(
     db.selectFrom('tasks').select('row_version').where('id', '=', arg<string>('id')),
   );
+  // Read by every poll that has not read it with the access version: unchanged until a commit.
+  const untilCommit = createCommitMemo(handle.commitStamp);
   const insertTask = prepare<TasksTable, never>(
     db
       .insertInto('tasks')
@@ -160,9 +163,11 @@ export function createSqlTaskRecords(handle: SqlHandle): TaskRecords {
       return row ? taskFromRow(row) : null;
     },
 
-    async rowVersion(id: string): Promise<number | null> {
-      const row = await rowVersionById.first(handle, { id });
-      return row ? Number(row.row_version) : null;
+    rowVersion(id: string): Promise<number | null> {
+      return untilCommit(id, async () => {
+        const row = await rowVersionById.first(handle, { id });
+        return row ? Number(row.row_version) : null;
+      });
     },
 
     async revisions(ids: readonly string[]): Promise<Map<string, number>> {

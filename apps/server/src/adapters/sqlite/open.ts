@@ -7,6 +7,7 @@ import { type Compilable, type CompiledQuery, isCompilable, Kysely, type QueryRe
 import { StorageUnavailableError } from '../../ports/storage-errors.ts';
 import type { SqlSchema } from '../sql/schema.ts';
 import type { SqlHandle } from '../sql/sql-handle.ts';
+import { openCommitStamp } from './commit-stamp.ts';
 import { ImmediateSqliteDialect } from './dialect.ts';
 import { useFileLock } from './file-lock.ts';
 import { createGroupCommit } from './group-commit.ts';
@@ -120,7 +121,9 @@ export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
   }
 
   const database = new NodeSqliteDatabase(raw);
-  const fileLock = useFileLock(inMemory ? `:memory:${randomUUID()}` : realpathSync(options.file));
+  const realPath = inMemory ? null : realpathSync(options.file);
+  const fileLock = useFileLock(realPath ?? `:memory:${randomUUID()}`);
+  const stamp = realPath === null ? null : openCommitStamp(realPath);
   const guard = { busyTimeoutMs, checkFile: inMemory ? () => {} : fileIdentityCheck(options.file) };
   const db = new Kysely<SqlSchema>({
     dialect: new ImmediateSqliteDialect({ database, lock: fileLock.lock, guard }),
@@ -153,6 +156,7 @@ export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
       }
     },
     transaction,
+    ...(stamp ? { commitStamp: () => stamp.read() } : {}),
     cachedStatements: () => database.cachedStatements,
     close() {
       closing ??= (async () => {
@@ -161,6 +165,8 @@ export function openSqlite(options: OpenSqliteOptions): SqliteHandle {
           await db.destroy();
         } finally {
           database.close();
+          // After the connection: closing the -shm descriptor must not drop locks it still holds.
+          stamp?.release();
           fileLock.done();
         }
       })();

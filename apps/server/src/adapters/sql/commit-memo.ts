@@ -1,0 +1,38 @@
+/**
+ * Results of the per-request version reads, kept until the next commit to the database: where the
+ * engine can tell cheaply that nothing was committed (SqlHandle.commitStamp, the embedded SQLite
+ * file), a read whose stamp is unchanged returns what the same read returned under that stamp, and
+ * runs no statement. Any commit, by any process, changes the stamp and empties the memo, so a read
+ * still sees every change committed before it started, as the statement would.
+ */
+
+/** Distinct reads kept per stamp (one per polled task); past it the memo starts over. */
+const MAX_ENTRIES = 10_000;
+
+export type CommitMemo = <T>(key: string, load: () => Promise<T>) => Promise<T>;
+
+/** Without a stamp: every read runs its statement. */
+const passThrough: CommitMemo = (_key, load) => load();
+
+export function createCommitMemo(stamp: (() => string | null) | undefined): CommitMemo {
+  if (!stamp) return passThrough;
+  const values = new Map<string, unknown>();
+  let under: string | null = null;
+  return async <T>(key: string, load: () => Promise<T>): Promise<T> => {
+    // Read before the statement: the statement then sees at least what the stamp stands for.
+    const now = stamp();
+    if (now === null) return load();
+    if (now !== under) {
+      values.clear();
+      under = now;
+    }
+    if (values.has(key)) return values.get(key) as T;
+    const value = await load();
+    // A read that overlapped a newer stamp's reads may be older than that stamp: not kept.
+    if (under === now) {
+      if (values.size >= MAX_ENTRIES) values.clear();
+      values.set(key, value);
+    }
+    return value;
+  };
+}
