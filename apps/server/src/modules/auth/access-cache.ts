@@ -2,7 +2,8 @@
  * The key-by-hash and endpoint-by-path lookups that authorise every API request, kept in memory.
  * Four SELECTs per request were the largest piece of a poll's CPU (docs/performance.md); now a
  * request costs one: the store's access version (`AccessStore.accessVersion`), which changes in the
- * same transaction as any change to keys, endpoints or grants, from whichever process. A request
+ * same transaction as any change to keys, endpoints or grants, from whichever process (and on the
+ * embedded database none while nothing was committed: adapters/sql/commit-memo.ts). A request
  * that sees a version other than the one the cache was filled under empties the cache first, so a
  * key revoked anywhere fails on the very next request that starts after the revocation committed,
  * and a key or endpoint created anywhere is found at once (unknown hashes and paths are cached too,
