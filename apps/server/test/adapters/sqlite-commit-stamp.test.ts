@@ -116,7 +116,7 @@ describe('the commit memo', () => {
   it('loads once per stamp and key, and again after the stamp moves', async () => {
     let current: string | null = 's1';
     let loads = 0;
-    const memo = createCommitMemo(() => current);
+    const memo = createCommitMemo({ commitStamp: () => current });
     const load = async () => ++loads;
     expect(await memo('k', load)).toBe(1);
     expect(await memo('k', load)).toBe(1);
@@ -131,7 +131,7 @@ describe('the commit memo', () => {
 
   it('does not keep a read that started under an older stamp than the one now held', async () => {
     let current = 's1';
-    const memo = createCommitMemo(() => current);
+    const memo = createCommitMemo({ commitStamp: () => current });
     let finishSlow!: (value: string) => void;
     const slow = memo('k', () => new Promise<string>((resolve) => (finishSlow = resolve)));
     current = 's2';
@@ -144,7 +144,7 @@ describe('the commit memo', () => {
 
   it('without a stamp function, runs every load', async () => {
     let loads = 0;
-    const memo = createCommitMemo(undefined);
+    const memo = createCommitMemo({});
     await memo('k', async () => ++loads);
     await memo('k', async () => ++loads);
     expect(loads).toBe(2);

@@ -33,7 +33,7 @@ export function createSqlAccessStore(handle: SqlHandle): AccessStore {
     db.selectFrom('endpoints').selectAll().where('path', '=', arg<string>('path')),
   );
   // The versions above are read by every request: without a commit since, the last answer stands.
-  const untilCommit = createCommitMemo(handle.commitStamp);
+  const untilCommit = createCommitMemo(handle);
 
   return {
     accessVersion(): Promise<number> {

@@ -5,6 +5,7 @@
  * runs no statement. Any commit, by any process, changes the stamp and empties the memo, so a read
  * still sees every change committed before it started, as the statement would.
  */
+import type { SqlHandle } from './sql-handle.ts';
 
 /** Distinct reads kept per stamp (one per polled task); past it the memo starts over. */
 const MAX_ENTRIES = 10_000;
@@ -14,8 +15,9 @@ export type CommitMemo = <T>(key: string, load: () => Promise<T>) => Promise<T>;
 /** Without a stamp: every read runs its statement. */
 const passThrough: CommitMemo = (_key, load) => load();
 
-export function createCommitMemo(stamp: (() => string | null) | undefined): CommitMemo {
-  if (!stamp) return passThrough;
+export function createCommitMemo(handle: Pick<SqlHandle, 'commitStamp'>): CommitMemo {
+  if (!handle.commitStamp) return passThrough;
+  const stamp = () => handle.commitStamp?.() ?? null;
   const values = new Map<string, unknown>();
   let under: string | null = null;
   return async <T>(key: string, load: () => Promise<T>): Promise<T> => {

@@ -82,7 +82,7 @@ export function createSqlTaskRecords(handle: SqlHandle): TaskRecords {
     db.selectFrom('tasks').select('row_version').where('id', '=', arg<string>('id')),
   );
   // Read by every poll that has not read it with the access version: unchanged until a commit.
-  const untilCommit = createCommitMemo(handle.commitStamp);
+  const untilCommit = createCommitMemo(handle);
   const insertTask = prepare<TasksTable, never>(
     db
       .insertInto('tasks')
