@@ -2,7 +2,7 @@
  * The request histogram keeps its own counts (http-metrics.ts); what a scrape shows must be what
  * prom-client's Histogram shows for the same observations, in both exposition formats.
  */
-import { Histogram, Registry } from 'prom-client';
+import { Histogram, Registry, type RegistryContentType } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { HTTP_SECONDS } from '../../src/modules/metrics/buckets.ts';
 import { createHttpMetrics, UNMATCHED_ROUTE } from '../../src/modules/metrics/http-metrics.ts';
@@ -22,8 +22,8 @@ const OBSERVATIONS: [string, string | undefined, number, number][] = [
   ['DELETE', '/v1/videos/:videoId', 200, 0.003],
 ];
 
-function reference(): Registry {
-  const registry = new Registry();
+function reference(): Registry<RegistryContentType> {
+  const registry = new Registry<RegistryContentType>();
   const histogram = new Histogram({
     name: 'vidforge_http_request_duration_seconds',
     help: 'HTTP requests by method, route pattern and status code, from arrival to the last byte sent',
@@ -37,8 +37,8 @@ function reference(): Registry {
   return registry;
 }
 
-function ours(): Registry {
-  const registry = new Registry();
+function ours(): Registry<RegistryContentType> {
+  const registry = new Registry<RegistryContentType>();
   const observe = createHttpMetrics(registry);
   for (const [method, route, status, seconds] of OBSERVATIONS) observe(method, route, status, seconds);
   return registry;
@@ -47,7 +47,7 @@ function ours(): Registry {
 describe('the request histogram', () => {
   it('scrapes exactly like prom-client’s Histogram given the same observations', async () => {
     expect(await ours().metrics()).toBe(await reference().metrics());
-    const openMetrics = (registry: Registry) => {
+    const openMetrics = (registry: Registry<RegistryContentType>) => {
       registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
       return registry.metrics();
     };

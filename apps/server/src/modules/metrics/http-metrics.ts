@@ -80,7 +80,7 @@ class RequestHistogram {
   }
 }
 
-export function createHttpMetrics(registry: Registry): HttpObserver {
+export function createHttpMetrics(registry: Pick<Registry, 'registerMetric'>): HttpObserver {
   const histogram = new RequestHistogram();
   // The registry takes any object with prom-client's metric surface (name, help, type, get, reset).
   registry.registerMetric(histogram as unknown as Metric);
