@@ -4,7 +4,7 @@
  * results from the object store directly. A PENDING task also says where it waits (queue-info.ts).
  */
 import type { Task } from '@vidforge/contract';
-import type { BlobStore } from '../../ports/blob-store.ts';
+import type { BlobStore, BlobUrl } from '../../ports/blob-store.ts';
 import type { TaskRecord } from '../../ports/task-ledger.ts';
 import type { QueueInfo } from './queue-info.ts';
 
@@ -16,9 +16,12 @@ export interface TaskViewDeps {
 }
 
 export function createTaskView(deps: TaskViewDeps) {
+  // A finished task's view is a function of its record (a new, frozen object whenever the row
+  // changes: task-cache.ts) and of its URL (the same object within a second from the local store).
+  // Polls of it get one frozen view while both stay, and the poll route reuses its JSON too.
+  const finished = new WeakMap<TaskRecord, { url: BlobUrl | null; view: Task }>();
   return async (task: TaskRecord, now: number): Promise<Task> => {
-    let mediaUrl: string | null = null;
-    let expireTime: number | null = null;
+    let url: BlobUrl | null = null;
     const available =
       task.status === 'SUCCESS' &&
       task.resultDeletedAt === null &&
@@ -27,15 +30,18 @@ export function createTaskView(deps: TaskViewDeps) {
       // Never valid past retention: a URL must not outlive the file it points to. The store may
       // cap it earlier still; expireTime is what the URL itself says.
       const asked = Math.min(now + deps.mediaUrlTtlMs, task.retainUntil ?? Number.POSITIVE_INFINITY);
-      ({ url: mediaUrl, expiresAt: expireTime } = await deps.blobs.urlFor(task.outputKey, { expiresAt: asked }));
+      url = await deps.blobs.urlFor(task.outputKey, { expiresAt: asked });
     }
-    return {
+    const terminal = task.status === 'SUCCESS' || task.status === 'FAIL';
+    const last = terminal ? finished.get(task) : undefined;
+    if (last && last.url === url) return last.view;
+    const view: Task = {
       taskId: task.id,
       type: task.type,
       status: task.status,
       progress: task.status === 'SUCCESS' ? 1 : task.progress,
-      mediaUrl,
-      expireTime,
+      mediaUrl: url?.url ?? null,
+      expireTime: url?.expiresAt ?? null,
       createdAt: task.createdAt,
       updatedAt: task.updatedAt,
       seed: task.seed,
@@ -44,6 +50,9 @@ export function createTaskView(deps: TaskViewDeps) {
       request: task.request,
       queue: await deps.queue(task),
     };
+    if (!terminal) return view;
+    finished.set(task, { url, view: Object.freeze(view) });
+    return view;
   };
 }
 

@@ -11,6 +11,7 @@ import {
   submitUpscale,
   summarize,
   TASK_ID_PATTERN,
+  type Task,
   taskEvents,
 } from '@vidforge/contract';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -68,9 +69,19 @@ export function registerTaskRoutes(
         });
       }
 
-      routeOperation<{ Params: TaskParams }>(scope, API_PREFIX, getTask, async (request) =>
-        deps.tasks.get(callerOf(request), taskIdOf(request.params)),
-      );
+      // A finished task's view is one frozen object while nothing about it changes (task-view.ts):
+      // its JSON is made once too, rather than on every poll.
+      const bodies = new WeakMap<Task, string>();
+      routeOperation<{ Params: TaskParams }>(scope, API_PREFIX, getTask, async (request, reply) => {
+        const task = await deps.tasks.get(callerOf(request), taskIdOf(request.params));
+        if (!Object.isFrozen(task)) return task;
+        let body = bodies.get(task);
+        if (body === undefined) {
+          body = JSON.stringify(task);
+          bodies.set(task, body);
+        }
+        return reply.type('application/json; charset=utf-8').send(body);
+      });
 
       // Live progress (task-streams.ts): the poll's auth, visibility and 404, and one request of
       // the poll budget per stream (the hook above), then Server-Sent Events until the task ends.
