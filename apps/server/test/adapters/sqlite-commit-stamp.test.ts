@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { promisify } from 'node:util';
@@ -103,6 +104,24 @@ describe('the commit stamp of an SQLite file', () => {
     const { access } = createSqlAdapters(b);
     expect(await access.accessVersion()).toBe(7);
     await b.close();
+  });
+
+  it('gives no stamp to a handle on a file that replaced one another handle still has open', async () => {
+    const old = openSqlite({ file });
+    await rm(file);
+    await rm(`${file}-wal`, { force: true });
+    await rm(`${file}-shm`, { force: true });
+    const fresh = openSqlite({ file });
+    expect(fresh.commitStamp?.()).toBeNull();
+    // Its reads run their statements, so a commit by another process shows at once.
+    const { access } = createSqlAdapters(fresh);
+    const before = await access.accessVersion();
+    await inAnotherProcess('UPDATE access_version SET version = version + 1 WHERE id = 1');
+    expect(await access.accessVersion()).toBe(before + 1);
+    // The old handle keeps its own file's stamp.
+    expect(old.commitStamp?.()).not.toBeNull();
+    await old.close();
+    await fresh.close();
   });
 
   it('is absent for an in-memory database', async () => {

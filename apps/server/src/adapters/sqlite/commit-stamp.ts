@@ -20,7 +20,7 @@
  * file is shared by the handles of this process and closed only after the last of them has closed
  * its connection (`release`, called after `DatabaseSync.close()`).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 
 /** Both copies of the wal-index header. */
 const HEADER_BYTES = 96;
@@ -47,6 +47,10 @@ const UNKNOWN: CommitStamp = { read: () => null, release: () => {} };
 export function openCommitStamp(realPath: string): CommitStamp {
   const shmPath = `${realPath}-shm`;
   let shared = descriptors.get(shmPath);
+  // The file was replaced while another handle of this process still has the old one open: that
+  // descriptor reads the old header, and a second one on the new file could not be told apart by
+  // path. No stamp for this handle: its reads run their statements.
+  if (shared && !sameFile(shared.fd, shmPath)) return UNKNOWN;
   if (!shared) {
     let fd: number;
     try {
@@ -85,4 +89,14 @@ export function openCommitStamp(realPath: string): CommitStamp {
       }
     },
   };
+}
+
+function sameFile(fd: number, path: string): boolean {
+  try {
+    const open = fstatSync(fd);
+    const named = statSync(path);
+    return open.ino === named.ino && open.dev === named.dev;
+  } catch {
+    return false;
+  }
 }
