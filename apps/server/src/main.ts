@@ -34,6 +34,7 @@ import { createUrlSigner } from './modules/results/url-signer.ts';
 import { createRunnerService } from './modules/runners/runner.service.ts';
 import { createTaskSources } from './modules/runners/task-sources.ts';
 import { createQueueInfo } from './modules/tasks/queue-info.ts';
+import { isFinished } from './modules/tasks/task-state.ts';
 import { announcingWrites, createTaskStreams } from './modules/tasks/task-streams.ts';
 import { createTaskView } from './modules/tasks/task-view.ts';
 import { createTasksService } from './modules/tasks/tasks.service.ts';
@@ -179,7 +180,7 @@ export async function startServer(
     workers.abort(taskId);
     void ledger
       .get(taskId)
-      .then((task) => (task?.status === 'SUCCESS' || task?.status === 'FAIL' ? sources.remove(taskId) : undefined))
+      .then((task) => (task && isFinished(task.status) ? sources.remove(taskId) : undefined))
       .catch((err) => log.warn({ err, taskId }, 'could not delete a staged source'));
   };
   const runners = createRunnerService({

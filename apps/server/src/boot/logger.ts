@@ -52,8 +52,9 @@ function readableTo(out: NodeJS.WritableStream): Writable {
 /**
  * To `out` when given (tests); otherwise to standard output: readable lines on a terminal, else
  * JSON lines written straight to descriptor 1 by pino's own destination, synchronously as before
- * (nothing is held back, so a crash loses no line) but without Node's stream machinery: a Buffer
- * copy, a write queue and a `nextTick` per line cost a poll about 5 % of its CPU (docs/performance.md).
+ * (nothing is held back, so a crash loses no line) but without `process.stdout`'s stream machinery,
+ * which copied each line into a Buffer and queued a `nextTick` per write (its measured gain is within
+ * the bench's noise: docs/performance.md).
  */
 export function createLogger(level: string, out?: NodeJS.WriteStream): Logger {
   const options = { level, formatters: { level: (label: string) => ({ level: label }) } };

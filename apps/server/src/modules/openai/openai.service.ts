@@ -28,6 +28,7 @@ import type { Caller } from '../auth/auth.service.ts';
 import { mediaPath } from '../results/media.routes.ts';
 import { resultKeysOf, taskRecordKeyOf } from '../results/result-key.ts';
 import type { UrlSigner } from '../results/url-signer.ts';
+import { isFinished } from '../tasks/task-state.ts';
 import type { TasksService } from '../tasks/tasks.service.ts';
 import type { StoredUpload } from '../uploads/uploads.ts';
 import { resolveModel, toModel } from './models.ts';
@@ -59,7 +60,6 @@ export interface OwnedVideo {
   caller: Caller;
 }
 
-const isFinished = (task: TaskRecord) => task.status === 'SUCCESS' || task.status === 'FAIL';
 const before = (a: TaskRecord, b: TaskRecord) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 export function createOpenAiService(deps: OpenAiServiceDeps) {
@@ -85,7 +85,7 @@ export function createOpenAiService(deps: OpenAiServiceDeps) {
   }
 
   async function view(task: TaskRecord, endpoint: EndpointRecord): Promise<OpenAiVideo> {
-    return toVideoObject(task, endpoint, await origins.get(task.id, isFinished(task)));
+    return toVideoObject(task, endpoint, await origins.get(task.id, isFinished(task.status)));
   }
 
   async function submitted(
@@ -160,7 +160,7 @@ export function createOpenAiService(deps: OpenAiServiceDeps) {
      */
     async delete(access: KeyAccess, id: string): Promise<OpenAiVideoDeleted> {
       const { task, caller } = await own(access, id);
-      if (!isFinished(task)) {
+      if (!isFinished(task.status)) {
         await tasks.cancel(caller, task.id).catch((error: unknown) => {
           // It finished meanwhile: delete the result instead.
           if (!(error instanceof ApiError && error.code === 'TASK_NOT_CANCELLABLE')) throw error;

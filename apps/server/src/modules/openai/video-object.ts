@@ -6,6 +6,7 @@
 import { type OpenAiVideo, type OpenAiVideoStatus, OUTPUT_SIZES, type TaskStatus } from '@vidforge/contract';
 import type { EndpointRecord } from '../../ports/access-store.ts';
 import type { TaskRecord } from '../../ports/task-ledger.ts';
+import { isFinished } from '../tasks/task-state.ts';
 import { modelIdOf } from './models.ts';
 import type { VideoOrigin } from './video-origins.ts';
 
@@ -37,7 +38,7 @@ function sizeAndSeconds(task: TaskRecord, origin: VideoOrigin | null): { size: s
 }
 
 export function toVideoObject(task: TaskRecord, endpoint: EndpointRecord, origin: VideoOrigin | null): OpenAiVideo {
-  const finished = task.status === 'SUCCESS' || task.status === 'FAIL';
+  const finished = isFinished(task.status);
   return {
     id: task.id,
     object: 'video',

@@ -28,6 +28,7 @@ import type { Task } from '@vidforge/contract';
 import { ApiError } from '../../http/api-error.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { TaskLedger, TaskRecord } from '../../ports/task-ledger.ts';
+import { isFinished } from './task-state.ts';
 import type { TaskView } from './task-view.ts';
 
 export interface StreamObserver {
@@ -95,8 +96,6 @@ interface Followed {
 const UNAVAILABLE_RETRY_AFTER_S = 5;
 /** The client's reconnect delay (the `retry:` field), in ms. */
 const RECONNECT_MS = 2_000;
-
-const isFinished = (task: Pick<TaskRecord, 'status'>) => task.status === 'SUCCESS' || task.status === 'FAIL';
 
 /** One SSE event; data is one line of JSON (JSON.stringify never writes raw newlines). */
 function frameOf(event: 'task' | 'done' | 'queue', data: Task, id?: number): string {
@@ -174,7 +173,7 @@ export function createTaskStreams(deps: TaskStreamsDeps) {
     const task = await view(record, clock.now());
     entry.revision = record.revision;
     entry.record = record;
-    entry.finished = isFinished(record);
+    entry.finished = isFinished(record.status);
     entry.frame = frameOf(entry.finished ? 'done' : 'task', task, record.revision);
     entry.queue = JSON.stringify(task.queue ?? null);
     for (const stream of [...entry.streams]) deliver(stream, entry);
@@ -280,7 +279,7 @@ export function createTaskStreams(deps: TaskStreamsDeps) {
       const known = request.lastEventId;
       const headers = { ...request.headers };
       delete headers['content-length'];
-      if (isFinished(task) && known === task.revision) {
+      if (isFinished(task.status) && known === task.revision) {
         res.writeHead(204, headers);
         res.end();
         return;
@@ -323,7 +322,7 @@ export function createTaskStreams(deps: TaskStreamsDeps) {
         if (task.revision > entry.revision || entry.frame === null) {
           entry.revision = task.revision;
           entry.record = task;
-          entry.finished = isFinished(task);
+          entry.finished = isFinished(task.status);
           entry.frame = frameOf(entry.finished ? 'done' : 'task', shown, task.revision);
           entry.queue = JSON.stringify(shown.queue ?? null);
         }

@@ -7,6 +7,7 @@ import type { Task } from '@vidforge/contract';
 import type { BlobStore, BlobUrl } from '../../ports/blob-store.ts';
 import type { TaskRecord } from '../../ports/task-ledger.ts';
 import type { QueueInfo } from './queue-info.ts';
+import { isFinished } from './task-state.ts';
 
 export interface TaskViewDeps {
   blobs: Pick<BlobStore, 'urlFor'>;
@@ -32,7 +33,7 @@ export function createTaskView(deps: TaskViewDeps) {
       const asked = Math.min(now + deps.mediaUrlTtlMs, task.retainUntil ?? Number.POSITIVE_INFINITY);
       url = await deps.blobs.urlFor(task.outputKey, { expiresAt: asked });
     }
-    const terminal = task.status === 'SUCCESS' || task.status === 'FAIL';
+    const terminal = isFinished(task.status);
     const last = terminal ? finished.get(task) : undefined;
     if (last && last.url === url) return last.view;
     const view: Task = {

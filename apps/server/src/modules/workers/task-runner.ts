@@ -15,6 +15,7 @@ import type { Lease, TaskLedger, TaskRecord } from '../../ports/task-ledger.ts';
 import type { WorkSignal } from '../../ports/work-signal.ts';
 import { type AttemptEnd, type TaskEvents, UNOBSERVED_TASKS } from '../metrics/task-events.ts';
 import { outputKeyOf } from '../results/result-key.ts';
+import { isFinished } from '../tasks/task-state.ts';
 import type { FaultContainment } from './fault-containment.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { failureOf, settleFailure } from './settle-failure.ts';
@@ -83,7 +84,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     // its lease was reaped and a later attempt will take it. Engines treat the two differently.
     const lostReason = async (): Promise<StopReason> => {
       const now = await ledger.get(task.id).catch(() => null);
-      return now && (now.status === 'SUCCESS' || now.status === 'FAIL') ? 'finished-elsewhere' : 'lease-lost';
+      return now && isFinished(now.status) ? 'finished-elsewhere' : 'lease-lost';
     };
 
     let progress = task.progress;
