@@ -37,7 +37,7 @@ describe('vidforge serve, first run', () => {
       expect(key).toBeDefined();
       const curl = out.slice(out.indexOf('  curl -X POST')).split('\n\n')[0]!;
       const { stdout } = await promisify(execFile)('bash', ['-c', `${curl} --silent`]);
-      expect(JSON.parse(stdout).taskId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(JSON.parse(stdout).taskId).toMatch(/^[0-9a-v]{10}[A-Za-z0-9_-]{22}$/);
     } finally {
       server.child.kill('SIGTERM');
       await server.exited;

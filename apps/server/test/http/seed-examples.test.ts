@@ -72,7 +72,7 @@ describe('the seed curl examples', () => {
     for (const name of ['generate', 'upscale', 'extend'] as const) {
       const body = await curl(SEED[name]);
       expect(Object.keys(body), name).toEqual(['taskId']);
-      expect(body.taskId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(body.taskId).toMatch(/^[0-9a-v]{10}[A-Za-z0-9_-]{22}$/);
     }
   });
 

@@ -42,6 +42,10 @@ export interface GroupCommitDeps {
 
 export function createGroupCommit(deps: GroupCommitDeps) {
   const { raw, lock, held } = deps;
+  // Prepared once: exec() would parse them again for every member of every group.
+  const openMember = raw.prepare('SAVEPOINT group_member');
+  const closeMember = raw.prepare('RELEASE group_member');
+  const undoMember = raw.prepare('ROLLBACK TO group_member');
   const queue: Work[] = [];
   let scheduled = false;
 
@@ -64,16 +68,16 @@ export function createGroupCommit(deps: GroupCommitDeps) {
       if (deps.closed()) throw new Error('the database is closed');
       await retryWhileBusy(deps.guard.busyTimeoutMs, () => raw.exec('BEGIN IMMEDIATE'));
       for (const work of group) {
-        raw.exec('SAVEPOINT group_member');
+        openMember.run();
         try {
           const value = await work.fn(held);
-          raw.exec('RELEASE group_member');
+          closeMember.run();
           outcomes.push(() => work.resolve(value));
         } catch (error) {
           // Gone altogether (SQLITE_FULL, I/O error): nothing of the group can commit.
           if (!raw.isTransaction) throw error;
-          raw.exec('ROLLBACK TO group_member');
-          raw.exec('RELEASE group_member');
+          undoMember.run();
+          closeMember.run();
           outcomes.push(() => work.reject(translateSqliteError(error)));
         }
       }

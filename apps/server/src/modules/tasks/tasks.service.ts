@@ -22,7 +22,7 @@ import type { Clock } from '../../ports/clock.ts';
 import type { TaskLedger, TaskRecord } from '../../ports/task-ledger.ts';
 import type { WorkSignal } from '../../ports/work-signal.ts';
 import type { Caller } from '../auth/auth.service.ts';
-import { generateId } from '../auth/secrets.ts';
+import { generateTaskId } from '../auth/secrets.ts';
 import { type TaskEvents, UNOBSERVED_TASKS } from '../metrics/task-events.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { createTaskCache } from './task-cache.ts';
@@ -111,7 +111,7 @@ export function createTasksService(deps: TasksServiceDeps) {
       const maxUnfinished = ownConcurrency === 0 ? undefined : ownConcurrency;
       const result = await ledger.create(
         {
-          id: generateId(),
+          id: generateTaskId(now),
           endpointId: caller.endpoint.id,
           keyId: caller.key.id,
           type,
