@@ -20,6 +20,22 @@ import type { SqlSchema, TasksTable } from './schema.ts';
 import { type SqlHandle, serializeOn } from './sql-handle.ts';
 import type { LeaseWrites } from './task-leases.ts';
 
+/** A page of an endpoint's tasks: a range of the list index (either way), never a sort. */
+export function listQuery(db: Kysely<SqlSchema>, options: ListTasksOptions) {
+  let query = db.selectFrom('tasks').selectAll().where('endpoint_id', '=', options.endpointId);
+  if (options.status) query = query.where('status', '=', options.status);
+  const cursor = options.cursor;
+  const order = options.order ?? 'desc';
+  if (cursor) {
+    const past = order === 'desc' ? '<' : '>';
+    query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), past, eb.tuple(cursor.createdAt, cursor.id)));
+  }
+  return query
+    .orderBy('created_at', order)
+    .orderBy('id', order)
+    .limit(Math.max(0, Math.floor(options.limit)));
+}
+
 /** Every column, so the insert below has one fixed shape (checked against the table's type). */
 const TASK_COLUMNS = Object.keys({
   id: 1,
@@ -185,19 +201,7 @@ export function createSqlTaskRecords(handle: SqlHandle): TaskRecords {
     },
 
     async list(options: ListTasksOptions): Promise<TaskRecord[]> {
-      let query = db.selectFrom('tasks').selectAll().where('endpoint_id', '=', options.endpointId);
-      if (options.status) query = query.where('status', '=', options.status);
-      const cursor = options.cursor;
-      const order = options.order ?? 'desc';
-      if (cursor) {
-        const past = order === 'desc' ? '<' : '>';
-        query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), past, eb.tuple(cursor.createdAt, cursor.id)));
-      }
-      const rows = await query
-        .orderBy('created_at', order)
-        .orderBy('id', order)
-        .limit(Math.max(0, Math.floor(options.limit)))
-        .execute();
+      const rows = await listQuery(db, options).execute();
       return rows.map(taskFromRow);
     },
 

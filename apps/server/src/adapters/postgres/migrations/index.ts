@@ -4,6 +4,7 @@ import { webhooks } from './003_webhooks.ts';
 import { usage } from './004_usage.ts';
 import { engineState } from './005_engine_state.ts';
 import { taskRowVersion } from './006_task_row_version.ts';
+import { ascendingListIndexes } from './007_ascending_list_indexes.ts';
 import type { PostgresMigration } from './migration.ts';
 
 /** Every migration in order; append only. */
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly PostgresMigration[] = [
   usage,
   engineState,
   taskRowVersion,
+  ascendingListIndexes,
 ];

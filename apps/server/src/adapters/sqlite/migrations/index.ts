@@ -7,6 +7,7 @@ import { webhooks } from './006_webhooks.ts';
 import { usage } from './007_usage.ts';
 import { engineState } from './008_engine_state.ts';
 import { taskRowVersion } from './009_task_row_version.ts';
+import { ascendingListIndexes } from './010_ascending_list_indexes.ts';
 import type { Migration } from './migration.ts';
 
 /** Every migration in order; append only. */
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   usage,
   engineState,
   taskRowVersion,
+  ascendingListIndexes,
 ];
