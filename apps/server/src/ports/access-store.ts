@@ -42,6 +42,11 @@ export interface AccessKeyRecord {
   limits: KeyLimits;
 }
 
+export interface AccessVersionWithTask {
+  access: number;
+  taskRowVersion: number | null;
+}
+
 export interface AccessStore {
   /**
    * A number that changes, in the same transaction, with every change to keys, endpoints or grants,
@@ -52,7 +57,15 @@ export interface AccessStore {
    * `accessVersion()` and, in the same statement, the `rowVersion` of a task (null when there is no
    * such task; TaskLedger.rowVersion): a poll's authorisation and its task's freshness in one read.
    */
-  accessVersionWithTask(taskId: string): Promise<{ access: number; taskRowVersion: number | null }>;
+  accessVersionWithTask(taskId: string): Promise<AccessVersionWithTask>;
+  /**
+   * What `accessVersionWithTask` would return, when the store knows it without a statement (on the
+   * embedded database: nothing committed since it was last read); undefined otherwise. Absent
+   * where a store never knows (PostgreSQL: every read is a statement).
+   */
+  knownAccessVersionWithTask?(taskId: string): AccessVersionWithTask | undefined;
+  /** Likewise for `accessVersion`. */
+  knownAccessVersion?(): number | undefined;
   createEndpoint(endpoint: EndpointRecord): Promise<void>;
   listEndpoints(): Promise<EndpointRecord[]>;
   endpointByPath(path: string): Promise<EndpointRecord | null>;

@@ -10,6 +10,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { promisify } from 'node:util';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqlAdapters } from '../../src/adapters/sql/adapters.ts';
 import { createCommitMemo } from '../../src/adapters/sql/commit-memo.ts';
@@ -167,5 +168,43 @@ describe('the commit memo', () => {
     await memo('k', async () => ++loads);
     await memo('k', async () => ++loads);
     expect(loads).toBe(2);
+    expect(memo.peek('k')).toBeUndefined();
+  });
+
+  it('peeks at what a read would return, only while the stamp that read it stands', async () => {
+    let current: string | null = 's1';
+    const memo = createCommitMemo({ commitStamp: () => current });
+    expect(memo.peek('k')).toBeUndefined();
+    await memo('k', async () => 'v1');
+    expect(memo.peek('k')).toBe('v1');
+    expect(memo.peek('other')).toBeUndefined();
+    current = 's2';
+    expect(memo.peek('k')).toBeUndefined();
+    // Moving back to a stamp seen before is no proof of anything: the values were dropped.
+    await memo('k', async () => 'v2');
+    current = 's1';
+    expect(memo.peek('k')).toBeUndefined();
+    current = null;
+    expect(memo.peek('k')).toBeUndefined();
+  });
+
+  it('peeks at nothing on a real file after any commit, from this connection or another', async () => {
+    const handle = openSqlite({ file });
+    const other = new DatabaseSync(file);
+    try {
+      const memo = createCommitMemo(handle);
+      const load = async () => 'read';
+      await memo('k', load);
+      expect(memo.peek('k')).toBe('read');
+      other.exec('UPDATE access_version SET version = version + 1 WHERE id = 1');
+      expect(memo.peek('k')).toBeUndefined();
+      await memo('k', load);
+      expect(memo.peek('k')).toBe('read');
+      await sql`UPDATE access_version SET version = version + 1 WHERE id = 1`.execute(handle.db);
+      expect(memo.peek('k')).toBeUndefined();
+    } finally {
+      other.close();
+      await handle.close();
+    }
   });
 });

@@ -153,3 +153,72 @@ describe('auth cache', () => {
     expect(auth.cacheSizes().endpoints).toBe(LIMITS.endpoints);
   });
 });
+
+describe('authorizeKnown: authorize() at once, when nothing needs a statement', () => {
+  const taskId = 'ThereIsNoSuchTask0001';
+
+  it("gives authorize()'s caller once the cache holds it, with no read at all", async () => {
+    expect(auth.authorizeKnown(bearer(key), path)).toBeUndefined();
+    const caller = await auth.authorize(bearer(key), path);
+    const withTask = await auth.authorize(bearer(key), path, taskId);
+    const looked = { ...calls };
+    expect(auth.authorizeKnown(bearer(key), path)).toEqual(caller);
+    expect(auth.authorizeKnown(bearer(key), path, taskId)).toEqual(withTask);
+    expect(withTask.task).toEqual({ id: taskId, rowVersion: null });
+    expect(calls).toEqual(looked);
+  });
+
+  it('knows nothing after a commit, here or elsewhere, until authorize() has read again', async () => {
+    await auth.authorize(bearer(key), path);
+    await storage.ledger.create({
+      id: 'AnUnrelatedTask000001',
+      endpointId: 'e',
+      keyId: 'k',
+      type: 'generate',
+      engine: 'preview',
+      request: { prompt: 'x' } as never,
+      seed: null,
+      maxAttempts: 1,
+      createdAt: 1,
+      deadlineAt: 2,
+    });
+    expect(auth.authorizeKnown(bearer(key), path)).toBeUndefined();
+    await auth.authorize(bearer(key), path);
+    expect(auth.authorizeKnown(bearer(key), path)).toBeDefined();
+
+    const second = openSqliteAdapters({ file });
+    try {
+      await createAdminService(second.access, systemClock, ['preview']).revokeKey(keyId);
+    } finally {
+      await second.close();
+    }
+    expect(auth.authorizeKnown(bearer(key), path)).toBeUndefined();
+    expect(await codeOf(auth.authorize(bearer(key), path))).toBe('UNAUTHORIZED');
+    expect(auth.authorizeKnown(bearer(key), path)).toBeUndefined();
+  });
+
+  it('never knows a refusal: authorize() gives each its error', async () => {
+    const ungranted = (await admin.createEndpoint({ engine: 'preview' })).path;
+    const stranger = randomKey();
+    const refused: [string | undefined, string, string][] = [
+      [bearer(stranger), path, 'UNAUTHORIZED'],
+      [undefined, path, 'UNAUTHORIZED'],
+      [`Basic ${key}`, path, 'UNAUTHORIZED'],
+      [bearer(key), ungranted, 'ENDPOINT_NOT_FOUND'],
+      [bearer(key), '../etc', 'ENDPOINT_NOT_FOUND'],
+      [bearer(key), 'no-such-endpoint', 'ENDPOINT_NOT_FOUND'],
+    ];
+    await auth.authorize(bearer(key), path);
+    // Twice: the second time every lookup is cached (unknown keys and paths included).
+    for (let round = 0; round < 2; round++) {
+      for (const [authorization, endpointPath, code] of refused) {
+        expect(await codeOf(auth.authorize(authorization, endpointPath))).toBe(code);
+        expect(auth.authorizeKnown(authorization, endpointPath)).toBeUndefined();
+      }
+    }
+    // The refusals read nothing that moved the version: once the tiny test cache holds the path
+    // again, the key is known at once as before.
+    await auth.authorize(bearer(key), path);
+    expect(auth.authorizeKnown(bearer(key), path)).toBeDefined();
+  });
+});

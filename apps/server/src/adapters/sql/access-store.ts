@@ -1,11 +1,15 @@
 /** AccessStore in SQL: endpoints, access keys (stored by hash only) and the grants between. */
 import type { Kysely, Selectable } from 'kysely';
-import type { AccessKeyRecord, AccessStore, EndpointRecord } from '../../ports/access-store.ts';
+import type { AccessKeyRecord, AccessStore, AccessVersionWithTask, EndpointRecord } from '../../ports/access-store.ts';
 import { createCommitMemo } from './commit-memo.ts';
 import { arg, prepare } from './prepared.ts';
 import { endpointFromRow, keyFromRow, limitColumns } from './rows.ts';
 import type { AccessKeysTable, EndpointsTable, SqlSchema } from './schema.ts';
 import type { SqlHandle } from './sql-handle.ts';
+
+/** The memo's keys for the two version reads. */
+const ACCESS = 'access';
+const taskKey = (taskId: string) => `task\n${taskId}`;
 
 export function createSqlAccessStore(handle: SqlHandle): AccessStore {
   const { db } = handle;
@@ -37,15 +41,19 @@ export function createSqlAccessStore(handle: SqlHandle): AccessStore {
 
   return {
     accessVersion(): Promise<number> {
-      return untilCommit('access', async () => {
+      return untilCommit(ACCESS, async () => {
         const row = await versionQuery.first(handle, {});
         if (!row) throw new Error('access_version has no row: the database was not migrated');
         return row.version;
       });
     },
 
-    accessVersionWithTask(taskId: string): Promise<{ access: number; taskRowVersion: number | null }> {
-      return untilCommit(`task\n${taskId}`, async () => {
+    knownAccessVersion: () => untilCommit.peek<number>(ACCESS),
+
+    knownAccessVersionWithTask: (taskId: string) => untilCommit.peek<AccessVersionWithTask>(taskKey(taskId)),
+
+    accessVersionWithTask(taskId: string): Promise<AccessVersionWithTask> {
+      return untilCommit(taskKey(taskId), async () => {
         const row = await versionsQuery.first(handle, { taskId });
         if (row?.version == null) throw new Error('access_version has no row: the database was not migrated');
         return Object.freeze({

@@ -60,7 +60,13 @@ class BoundedMap<K, V> {
 
 type Lookups = Pick<
   AccessStore,
-  'accessVersion' | 'accessVersionWithTask' | 'keyByHash' | 'endpointByPath' | 'endpointById'
+  | 'accessVersion'
+  | 'accessVersionWithTask'
+  | 'knownAccessVersion'
+  | 'knownAccessVersionWithTask'
+  | 'keyByHash'
+  | 'endpointByPath'
+  | 'endpointById'
 >;
 
 /** Ids share the endpoints map with paths; `#` never appears in a path (ENDPOINT_PATH_PATTERN). */
@@ -94,6 +100,30 @@ export function createAccessCache(access: Lookups, limits: AccessCacheLimits = D
         epoch += 1;
       }
       return taskRowVersion;
+    },
+
+    /**
+     * validate() without a turn of the event loop, when the store knows the access version without
+     * a statement and it is the one the cache holds: `{ taskRowVersion }` (as validate() returns
+     * it); undefined when validate() must run (and, if the version moved, empty the cache).
+     */
+    validatedNow(taskId?: string): { taskRowVersion: number | null | undefined } | undefined {
+      if (taskId === undefined) {
+        const current = access.knownAccessVersion?.();
+        return current !== undefined && current === version ? { taskRowVersion: undefined } : undefined;
+      }
+      const known = access.knownAccessVersionWithTask?.(taskId);
+      return known !== undefined && known.access === version ? { taskRowVersion: known.taskRowVersion } : undefined;
+    },
+
+    /** What keyByHash() has cached for this hash: the key, null (no such key), or undefined (not cached). */
+    cachedKey(hash: string): KeyWithHash | null | undefined {
+      return keys.get(hash) ?? (unknownKeys.get(hash) ? null : undefined);
+    },
+
+    /** What endpointByPath() has cached for this path: as cachedKey(). */
+    cachedEndpoint(path: string): EndpointRecord | null | undefined {
+      return endpoints.get(path);
     },
 
     /** The active key with this hash, or null; as of the last validate() or later. */

@@ -7,7 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { ENDPOINT_PATH_PATTERN } from '@vidforge/contract';
 import { ApiError } from '../../http/api-error.ts';
 import type { AccessKeyRecord, AccessStore, EndpointRecord } from '../../ports/access-store.ts';
-import { type AccessCache, type AccessCacheLimits, createAccessCache } from './access-cache.ts';
+import { type AccessCache, type AccessCacheLimits, createAccessCache, type KeyWithHash } from './access-cache.ts';
 import { bearerToken, hashAccessKey } from './secrets.ts';
 
 export interface Caller {
@@ -21,6 +21,17 @@ export interface Caller {
 }
 
 /** Lookups go through the access cache (access-cache.ts), validated once per request. */
+/** A secret's SHA-256, as stored (hex) and as compared (bytes). */
+interface SecretHash {
+  hex: string;
+  bytes: Buffer;
+}
+
+function secretHash(secret: string): SecretHash {
+  const hex = hashAccessKey(secret);
+  return { hex, bytes: Buffer.from(hex, 'hex') };
+}
+
 /** Secrets of active keys whose hash is remembered (see findKey). */
 const REMEMBERED_HASHES = 1_000;
 
@@ -30,7 +41,20 @@ export function createAuthService(access: AccessStore, options: { cacheLimits?: 
   // of a poll's CPU, docs/performance.md). A pure function of the secret: whether the key is still
   // active is asked of the access cache on every request all the same. Secrets that matched
   // nothing are not remembered, so random keys cannot fill it. Bounded, oldest out first.
-  const hashes = new Map<string, string>();
+  // With the hash in bytes too, for the comparison below.
+  const hashes = new Map<string, SecretHash>();
+  // Each cached key's hash as bytes: decoded once, not on every request.
+  const keyBytes = new WeakMap<KeyWithHash, Buffer>();
+
+  /** Constant-time: the lookup was by hash already, and the final comparison must not leak timing. */
+  function isKeyOf(key: KeyWithHash, hash: SecretHash): boolean {
+    let bytes = keyBytes.get(key);
+    if (!bytes) {
+      bytes = Buffer.from(key.hash, 'hex');
+      keyBytes.set(key, bytes);
+    }
+    return bytes.length === hash.bytes.length && timingSafeEqual(bytes, hash.bytes);
+  }
 
   async function findKey(authorization: string | undefined): Promise<AccessKeyRecord> {
     const secret = bearerToken(authorization);
@@ -38,12 +62,9 @@ export function createAuthService(access: AccessStore, options: { cacheLimits?: 
       throw new ApiError('UNAUTHORIZED', 'Missing or malformed Authorization header; expected "Bearer <AccessKey>"');
     }
     const remembered = hashes.get(secret);
-    const hash = remembered ?? hashAccessKey(secret);
-    const key = await cache.keyByHash(hash);
-    // The lookup is by hash already; the recheck keeps the final comparison constant-time.
-    if (!key || !timingSafeEqual(Buffer.from(key.hash, 'hex'), Buffer.from(hash, 'hex'))) {
-      throw new ApiError('UNAUTHORIZED', 'Unknown or revoked access key');
-    }
+    const hash = remembered ?? secretHash(secret);
+    const key = await cache.keyByHash(hash.hex);
+    if (!key || !isKeyOf(key, hash)) throw new ApiError('UNAUTHORIZED', 'Unknown or revoked access key');
     if (remembered === undefined) {
       if (hashes.size >= REMEMBERED_HASHES) hashes.delete(hashes.keys().next().value as string);
       hashes.set(secret, hash);
@@ -59,6 +80,17 @@ export function createAuthService(access: AccessStore, options: { cacheLimits?: 
     return endpoint;
   }
 
+  function callerOf(
+    key: AccessKeyRecord,
+    endpoint: EndpointRecord,
+    taskId: string | undefined,
+    rowVersion: number | null | undefined,
+  ): Caller {
+    return rowVersion === undefined || taskId === undefined
+      ? { key, endpoint }
+      : { key, endpoint, task: { id: taskId, rowVersion } };
+  }
+
   return {
     /**
      * One version check (one query), then both lookups, from the cache when it holds them. With
@@ -68,9 +100,25 @@ export function createAuthService(access: AccessStore, options: { cacheLimits?: 
       const rowVersion = await cache.validate(taskId);
       const key = await findKey(authorization);
       const endpoint = await findEndpoint(key, endpointPath);
-      return rowVersion === undefined || taskId === undefined
-        ? { key, endpoint }
-        : { key, endpoint, task: { id: taskId, rowVersion } };
+      return callerOf(key, endpoint, taskId, rowVersion);
+    },
+    /**
+     * authorize(), answered at once when everything it needs is known without a statement: the
+     * access version unchanged since the cache was filled (no commit since, on the embedded
+     * database), a secret that matched an active key before, the key and endpoint cached, and the
+     * grant. Anything else, a refusal included, is undefined: authorize() then decides, as before.
+     * The answer is the one authorize() would give, without the turns of the event loop its awaits
+     * take (a quarter of a poll's CPU, docs/performance.md).
+     */
+    authorizeKnown(authorization: string | undefined, endpointPath: string, taskId?: string): Caller | undefined {
+      const validated = cache.validatedNow(taskId);
+      const secret = validated && bearerToken(authorization);
+      const hash = secret ? hashes.get(secret) : undefined;
+      const key = hash && cache.cachedKey(hash.hex);
+      if (!validated || !hash || !key || !isKeyOf(key, hash)) return undefined;
+      const endpoint = ENDPOINT_PATH_PATTERN.test(endpointPath) ? cache.cachedEndpoint(endpointPath) : undefined;
+      if (!endpoint || !key.endpointIds.includes(endpoint.id)) return undefined;
+      return callerOf(key, endpoint, taskId, validated.taskRowVersion);
     },
     /**
      * The key and every endpoint it may use, for the OpenAI-compatible API, where the endpoint is
