@@ -60,8 +60,8 @@ export interface AccessStore {
   accessVersionWithTask(taskId: string): Promise<AccessVersionWithTask>;
   /**
    * What `accessVersionWithTask` would return, when the store knows it without a statement (on the
-   * embedded database: nothing committed since it was last read); undefined otherwise. Absent
-   * where a store never knows (PostgreSQL: every read is a statement).
+   * embedded database: nothing committed since it was last read); undefined otherwise, and always
+   * on PostgreSQL, where every read is a statement. Optional: a store may never know.
    */
   knownAccessVersionWithTask?(taskId: string): AccessVersionWithTask | undefined;
   /** Likewise for `accessVersion`. */

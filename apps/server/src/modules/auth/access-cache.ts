@@ -116,14 +116,14 @@ export function createAccessCache(access: Lookups, limits: AccessCacheLimits = D
       return known !== undefined && known.access === version ? { taskRowVersion: known.taskRowVersion } : undefined;
     },
 
-    /** What keyByHash() has cached for this hash: the key, null (no such key), or undefined (not cached). */
-    cachedKey(hash: string): KeyWithHash | null | undefined {
-      return keys.get(hash) ?? (unknownKeys.get(hash) ? null : undefined);
+    /** The active key with this hash if the cache holds it (no read: undefined otherwise). */
+    cachedKey(hash: string): KeyWithHash | undefined {
+      return keys.get(hash);
     },
 
-    /** What endpointByPath() has cached for this path: as cachedKey(). */
-    cachedEndpoint(path: string): EndpointRecord | null | undefined {
-      return endpoints.get(path);
+    /** The endpoint at this path if the cache holds it (no read: undefined otherwise). */
+    cachedEndpoint(path: string): EndpointRecord | undefined {
+      return endpoints.get(path) ?? undefined;
     },
 
     /** The active key with this hash, or null; as of the last validate() or later. */

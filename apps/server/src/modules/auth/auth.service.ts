@@ -20,7 +20,6 @@ export interface Caller {
   task?: { id: string; rowVersion: number | null };
 }
 
-/** Lookups go through the access cache (access-cache.ts), validated once per request. */
 /** A secret's SHA-256, as stored (hex) and as compared (bytes). */
 interface SecretHash {
   hex: string;
@@ -32,6 +31,7 @@ function secretHash(secret: string): SecretHash {
   return { hex, bytes: Buffer.from(hex, 'hex') };
 }
 
+/** Lookups go through the access cache (access-cache.ts), validated once per request. */
 /** Secrets of active keys whose hash is remembered (see findKey). */
 const REMEMBERED_HASHES = 1_000;
 
@@ -41,7 +41,6 @@ export function createAuthService(access: AccessStore, options: { cacheLimits?: 
   // of a poll's CPU, docs/performance.md). A pure function of the secret: whether the key is still
   // active is asked of the access cache on every request all the same. Secrets that matched
   // nothing are not remembered, so random keys cannot fill it. Bounded, oldest out first.
-  // With the hash in bytes too, for the comparison below.
   const hashes = new Map<string, SecretHash>();
   // Each cached key's hash as bytes: decoded once, not on every request.
   const keyBytes = new WeakMap<KeyWithHash, Buffer>();

@@ -64,7 +64,7 @@ const TIME_DIGITS = 10;
  * (generateId). Still unguessable and never sequential, but ids made later sort later, so an insert
  * lands at the end of the primary key's b-tree instead of on a random page of it: with random ids
  * every submit of a commit group dirtied a page of its own, read back into the cache once the
- * index outgrew it (−20 % of a submit's CPU, docs/performance.md). The time is no secret: the task
+ * index outgrew it (−19 % of a submit's CPU, docs/performance.md). The time is no secret: the task
  * shows its `createdAt`.
  */
 export function generateTaskId(createdAt: number): string {
