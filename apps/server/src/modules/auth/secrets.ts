@@ -64,8 +64,8 @@ const TIME_DIGITS = 10;
  * (generateId). Still unguessable and never sequential, but ids made later sort later, so an insert
  * lands at the end of the primary key's b-tree instead of on a random page of it: with random ids
  * every submit of a commit group dirtied a page of its own, read back into the cache once the
- * index outgrew it (−19 % of a submit's CPU, docs/performance.md). The time is no secret: the task
- * shows its `createdAt`.
+ * index outgrew it (a tenth or more of a submit's CPU, docs/performance.md). The time is no
+ * secret: the task shows its `createdAt`.
  */
 export function generateTaskId(createdAt: number): string {
   if (!Number.isSafeInteger(createdAt) || createdAt < 0) throw new RangeError(`not an epoch time: ${createdAt}`);
