@@ -79,9 +79,12 @@ export function describeRequest(request: unknown): { path: string; label: string
   return rows;
 }
 
-/** The first part of a task id is enough to tell tasks apart on screen. */
+/**
+ * The last part of a task id is enough to tell tasks apart on screen. Not the first: a task id
+ * begins with its creation time (docs/api.md), the same for tasks made within a second.
+ */
 export function shortId(taskId: string): string {
-  return taskId.slice(0, 8);
+  return taskId.slice(-8);
 }
 
 export function clockTime(epochMs: number): string {

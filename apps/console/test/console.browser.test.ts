@@ -60,7 +60,7 @@ async function submit(type: 'generate' | 'upscale' | 'extend'): Promise<string> 
     throw new Error(`${type} was not submitted; the form shows: ${JSON.stringify(shown)}`, { cause: error });
   }
   const short = (await status.textContent())!.replace(/^Submitted task (\S+)\.$/, '$1');
-  const li = page.locator(`li.task[data-task-id^="${short}"]`);
+  const li = page.locator(`li.task[data-task-id$="${short}"]`);
   await li.waitFor();
   return (await li.getAttribute('data-task-id'))!;
 }

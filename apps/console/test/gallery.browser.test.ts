@@ -45,7 +45,7 @@ async function submitted(type: 'generate' | 'upscale'): Promise<string> {
   const status = panel(type).locator('.form-status');
   await status.getByText(/^Submitted task /).waitFor();
   const short = (await status.textContent())!.replace(/^Submitted task (\S+)\.$/, '$1');
-  const li = page.locator(`li.task[data-task-id^="${short}"]`);
+  const li = page.locator(`li.task[data-task-id$="${short}"]`);
   await li.waitFor();
   return (await li.getAttribute('data-task-id'))!;
 }
@@ -141,7 +141,7 @@ describe('the console’s first hour', () => {
     await panel('upscale').locator('button[type=submit]').click();
     made.upscale = await submitted('upscale');
     const source = card(made.upscale).locator('.task-source');
-    expect(await source.textContent()).toBe(`Upscale of task ${made.generate!.slice(0, 8)}`);
+    expect(await source.textContent()).toBe(`Upscale of task ${made.generate!.slice(-8)}`);
     // No signed URL as its title: only the request under "Parameters" keeps the URL as sent.
     expect(await card(made.upscale).locator('.task-summary').count()).toBe(0);
     expect(await card(made.upscale).locator('.task-head, .task-source').allTextContents()).not.toContainEqual(
@@ -185,7 +185,7 @@ describe('the console’s first hour', () => {
     });
     await card(made.second!).getByRole('button', { name: 'Delete video' }).click();
     await card(made.second!).locator('.task-gone:not([hidden])').waitFor();
-    expect(asked).toContain(`Delete the video of task ${made.second!.slice(0, 8)}?`);
+    expect(asked).toContain(`Delete the video of task ${made.second!.slice(-8)}?`);
     expect(await card(made.second!).locator('.poster-button').isVisible()).toBe(false);
     expect(await card(made.second!).getByRole('button', { name: 'Play', exact: true }).isVisible()).toBe(false);
     const task = (

@@ -11,6 +11,7 @@ import {
   formatDuration,
   onPageOrigin,
   percent,
+  shortId,
 } from '../src/format.ts';
 import { isStale } from '../src/player.ts';
 import { checkCredentials, signInErrorMessage } from '../src/session.ts';
@@ -42,6 +43,15 @@ describe('format', () => {
     );
     const s3 = 'https://b.s3.amazonaws.com/results/abc/1.mp4?X-Amz-Signature=x';
     expect(onPageOrigin(s3, 'http://localhost:8080')).toBe(s3);
+  });
+
+  it('shortens a task id to its random end: ids made in the same second begin alike', () => {
+    // Two ids as the server makes them one millisecond apart: the same 10-digit time, then 22 random.
+    const first = '01k98jp1mnkUdxLbNgWE5CnsY4AJyV3A';
+    const second = '01k98jp1ui1bynlNSffmXX3WjmOV3iIA';
+    expect(shortId(first)).toBe('Y4AJyV3A');
+    expect(shortId(first)).not.toBe(shortId(second));
+    expect(shortId('nV1x3QabcDEFghij')).toBe('abcDEFghij'.slice(-8));
   });
 
   it('formats durations, elapsed time and percentages', () => {

@@ -48,7 +48,7 @@ async function finished(type: 'generate' | 'upscale'): Promise<string> {
     .getByText(/^Submitted task /)
     .waitFor();
   const short = (await form.locator('.form-status').textContent())!.replace(/^Submitted task (\S+)\.$/, '$1');
-  const card = page.locator(`li.task[data-task-id^="${short}"][data-status="SUCCESS"]`);
+  const card = page.locator(`li.task[data-task-id$="${short}"][data-status="SUCCESS"]`);
   await card.waitFor({ timeout: 60_000 });
   return (await card.locator('.task-video').textContent()) ?? '';
 }
