@@ -107,7 +107,7 @@ export function createAuthService(access: AccessStore, options: { cacheLimits?: 
      * database), a secret that matched an active key before, the key and endpoint cached, and the
      * grant. Anything else, a refusal included, is undefined: authorize() then decides, as before.
      * The answer is the one authorize() would give, without the turns of the event loop its awaits
-     * take (a quarter of a poll's CPU, docs/performance.md).
+     * take (about a tenth of a poll's CPU, docs/performance.md).
      */
     authorizeKnown(authorization: string | undefined, endpointPath: string, taskId?: string): Caller | undefined {
       const validated = cache.validatedNow(taskId);
